@@ -1,0 +1,234 @@
+use std::fmt::{Debug, Write as _};
+
+use crate::compiler::SqlWriter;
+use crate::error::{Error, Result};
+use crate::expr::Expr;
+use crate::schema::{Column, Index, ServerDefault};
+use crate::value::Value;
+use crate::SqlType;
+use crate::Table;
+
+/// What differs between databases. Every hook with a shared behaviour has a default that
+/// calls a public `*_common` function, so an override can add to it and still reuse it.
+pub trait Dialect: Debug + Send + Sync + 'static {
+    /// `"sqlite"`, `"postgresql"` or `"mysql"`.
+    fn name(&self) -> &'static str;
+
+    /// Appends the placeholder of the `index`-th (1-based) bound value: `?` or `$1`.
+    fn write_placeholder(&self, sql: &mut String, index: usize) {
+        let _ = index;
+        sql.push('?');
+    }
+
+    /// Whether placeholders are numbered (`$1`), so one value can be referred to twice.
+    fn numbered_placeholders(&self) -> bool {
+        false
+    }
+
+    /// Appends a quoted identifier.
+    fn write_identifier(&self, sql: &mut String, ident: &str) {
+        write_identifier_common(sql, ident, '"');
+    }
+
+    /// Appends the DDL type of a column type.
+    fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> Result<()>;
+
+    /// Appends the type of an autoincrementing primary key column (`SERIAL`, `INTEGER`, ...).
+    fn write_autoincrement_type(&self, w: &mut SqlWriter<'_>, column: &Column) -> Result<()> {
+        self.write_type(w, &column.ty)
+    }
+
+    /// Text after `NOT NULL` for an autoincrementing column (`AUTO_INCREMENT` on MySQL).
+    fn autoincrement_suffix(&self) -> &'static str {
+        ""
+    }
+
+    /// Appends one column definition of a `CREATE TABLE`.
+    fn write_column_ddl(
+        &self,
+        w: &mut SqlWriter<'_>,
+        table: &Table,
+        column: &Column,
+    ) -> Result<()> {
+        write_column_ddl_common(w, table, column)
+    }
+
+    /// Appends an SQL literal, for DDL defaults only (statements always bind values).
+    fn write_literal(&self, w: &mut SqlWriter<'_>, value: &Value) -> Result<()> {
+        write_literal_common(w, value)
+    }
+
+    /// Appends `LIMIT` / `OFFSET`.
+    fn write_limit_offset(&self, w: &mut SqlWriter<'_>, limit: Option<u64>, offset: Option<u64>) {
+        write_limit_offset_common(w, limit, offset, None);
+    }
+
+    /// Appends a string concatenation.
+    fn write_concat(&self, w: &mut SqlWriter<'_>, left: &Expr, right: &Expr) -> Result<()> {
+        w.operand(left, 5)?;
+        w.push(" || ");
+        w.operand(right, 5)
+    }
+
+    /// Appends a case-insensitive LIKE.
+    fn write_ilike(
+        &self,
+        w: &mut SqlWriter<'_>,
+        left: &Expr,
+        right: &Expr,
+        negated: bool,
+    ) -> Result<()> {
+        w.push("lower(");
+        w.expr(left)?;
+        w.push(if negated {
+            ") NOT LIKE lower("
+        } else {
+            ") LIKE lower("
+        });
+        w.expr(right)?;
+        w.push(")");
+        Ok(())
+    }
+
+    /// Appends what an INSERT that gives no columns says: ` DEFAULT VALUES`.
+    fn write_empty_insert_values(&self, w: &mut SqlWriter<'_>) {
+        w.push(" DEFAULT VALUES");
+    }
+
+    /// Appends `DROP INDEX`.
+    fn write_drop_index(&self, w: &mut SqlWriter<'_>, table: &Table, index: &Index) {
+        write_drop_index_common(w, table, index);
+    }
+
+    /// Whether `RETURNING` is supported on INSERT, UPDATE and DELETE.
+    fn supports_returning(&self) -> bool {
+        true
+    }
+
+    /// Whether an INSERT should fetch its generated primary key through `RETURNING`
+    /// rather than the driver's last insert id.
+    fn implicit_returning(&self) -> bool {
+        false
+    }
+
+    /// The statement that opens a transaction.
+    fn begin_sql(&self) -> &'static str {
+        "BEGIN"
+    }
+}
+
+/// Quotes `ident` with `quote`, doubling any quote inside it.
+pub fn write_identifier_common(sql: &mut String, ident: &str, quote: char) {
+    sql.push(quote);
+    for c in ident.chars() {
+        if c == quote {
+            sql.push(quote);
+        }
+        sql.push(c);
+    }
+    sql.push(quote);
+}
+
+/// `name TYPE [NOT NULL] [DEFAULT x] [suffix]`.
+pub fn write_column_ddl_common(
+    w: &mut SqlWriter<'_>,
+    table: &Table,
+    column: &Column,
+) -> Result<()> {
+    let d = w.dialect();
+    w.ident(&column.name);
+    w.push(" ");
+    let autoinc = table
+        .autoincrement_column()
+        .is_some_and(|c| c.name == column.name);
+    if autoinc {
+        d.write_autoincrement_type(w, column)?;
+    } else {
+        d.write_type(w, &column.ty)?;
+    }
+    if let Some(default) = &column.server_default {
+        w.push(" DEFAULT ");
+        match default {
+            ServerDefault::Value(v) => d.write_literal(w, v)?,
+            ServerDefault::Sql(sql) => {
+                w.push("(");
+                w.push(sql);
+                w.push(")");
+            }
+        }
+    }
+    if !column.is_nullable() {
+        w.push(" NOT NULL");
+    }
+    if autoinc {
+        w.push(d.autoincrement_suffix());
+    }
+    Ok(())
+}
+
+/// Writes a value as an SQL literal with quotes escaped; for DDL defaults.
+pub fn write_literal_common(w: &mut SqlWriter<'_>, value: &Value) -> Result<()> {
+    let mut s = String::new();
+    let quoted = |s: &mut String, text: &str| {
+        s.push('\'');
+        s.push_str(&text.replace('\'', "''"));
+        s.push('\'');
+    };
+    match value {
+        Value::Null => s.push_str("NULL"),
+        Value::Bool(b) => s.push_str(if *b { "TRUE" } else { "FALSE" }),
+        Value::Int(i) => {
+            let _ = write!(s, "{i}");
+        }
+        Value::Float(f) if f.is_finite() => {
+            let _ = write!(s, "{f:?}");
+        }
+        Value::Float(f) => {
+            return Err(Error::InvalidStatement(format!(
+                "{f} cannot be written as an SQL literal"
+            )))
+        }
+        Value::Decimal(d) => {
+            let _ = write!(s, "{d}");
+        }
+        Value::Text(t) => quoted(&mut s, t),
+        Value::Bytes(b) => {
+            s.push_str("X'");
+            for byte in b {
+                let _ = write!(s, "{byte:02X}");
+            }
+            s.push('\'');
+        }
+        Value::Date(d) => quoted(&mut s, &d.to_string()),
+        Value::Time(t) => quoted(&mut s, &t.to_string()),
+        Value::DateTime(t) => quoted(&mut s, &t.format("%Y-%m-%d %H:%M:%S%.f").to_string()),
+        Value::Uuid(u) => quoted(&mut s, &u.to_string()),
+        Value::Json(j) => quoted(&mut s, &j.to_string()),
+    }
+    w.push(&s);
+    Ok(())
+}
+
+/// ` LIMIT n OFFSET m`; `no_limit` is what to write as the limit when only an offset is
+/// given and the dialect needs one (`-1` on SQLite), or `None` to write no `LIMIT`.
+pub fn write_limit_offset_common(
+    w: &mut SqlWriter<'_>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    no_limit: Option<&str>,
+) {
+    match (limit, no_limit) {
+        (Some(n), _) => w.push(&format!(" LIMIT {n}")),
+        (None, Some(all)) if offset.is_some() => w.push(&format!(" LIMIT {all}")),
+        _ => {}
+    }
+    if let Some(m) = offset {
+        w.push(&format!(" OFFSET {m}"));
+    }
+}
+
+/// `DROP INDEX "name"`.
+pub fn write_drop_index_common(w: &mut SqlWriter<'_>, _table: &Table, index: &Index) {
+    w.push("DROP INDEX ");
+    w.ident(&index.name);
+}

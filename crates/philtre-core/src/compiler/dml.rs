@@ -1,0 +1,189 @@
+//! Writing `INSERT`, `UPDATE` and `DELETE`.
+
+use crate::compiler::expr::check_bind;
+use crate::compiler::{Compiled, Dialect, InsertedKey, SqlWriter};
+use crate::error::{Error, Result};
+use crate::expr::{ColumnRef, Expr};
+use crate::stmt::{Delete, Insert, Update};
+use crate::Table;
+
+pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Compiled> {
+    let table = &ins.table;
+    let first = ins.rows.first().map(Vec::as_slice).unwrap_or_default();
+    let mut columns: Vec<&str> = first.iter().map(|(c, _)| c.as_str()).collect();
+    for c in &columns {
+        require_column(table, c)?;
+    }
+    // Python-side defaults fill the columns no row names.
+    let defaults: Vec<(&str, Expr)> = table
+        .columns()
+        .iter()
+        .filter(|c| !columns.contains(&c.name.as_str()))
+        .filter_map(|c| c.default.clone().map(|d| (c.name.as_str(), Expr::Bind(d))))
+        .collect();
+    columns.extend(defaults.iter().map(|(c, _)| *c));
+
+    let mut w = SqlWriter::new(dialect);
+    w.push("INSERT INTO ");
+    w.ident(table.name());
+    if columns.is_empty() {
+        if ins.rows.len() > 1 {
+            return Err(Error::InvalidStatement(
+                "a multi-row INSERT must name at least one column".into(),
+            ));
+        }
+        dialect.write_empty_insert_values(&mut w);
+    } else {
+        w.push(" (");
+        w.list(&columns, ", ", |w, c| {
+            w.ident(c);
+            Ok::<(), Error>(())
+        })?;
+        w.push(") VALUES ");
+        let rows: Vec<&[(String, Expr)]> = if ins.rows.is_empty() {
+            vec![&[]]
+        } else {
+            ins.rows.iter().map(Vec::as_slice).collect()
+        };
+        w.list(rows, ", ", |w, row| {
+            if row.len() != first.len() {
+                return Err(Error::InvalidStatement(
+                    "every row of a multi-row INSERT must name the same columns".into(),
+                ));
+            }
+            w.push("(");
+            w.list(&columns, ", ", |w, col| {
+                let value = row
+                    .iter()
+                    .find(|(c, _)| c == col)
+                    .map(|(_, v)| v)
+                    .or_else(|| defaults.iter().find(|(c, _)| c == col).map(|(_, v)| v))
+                    .ok_or_else(|| {
+                        Error::InvalidStatement(format!(
+                            "a row of the multi-row INSERT gives no value for {col:?}"
+                        ))
+                    })?;
+                w.value_for(table, col, value)
+            })?;
+            w.push(")");
+            Ok(())
+        })?;
+    }
+
+    let key = inserted_key(ins, dialect, &columns);
+    if !ins.returning.is_empty() {
+        w.returning(&ins.returning)?;
+    } else if key == Some(InsertedKey::Returning) {
+        w.push(" RETURNING ");
+        w.list(table.primary_key(), ", ", |w, c| {
+            w.ident(c);
+            Ok::<(), Error>(())
+        })?;
+    }
+    let returns_rows = !ins.returning.is_empty();
+    Ok(w.finish(returns_rows, key))
+}
+
+/// How the caller learns the primary key of a single-row insert.
+fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option<InsertedKey> {
+    if ins.rows.len() > 1 {
+        return None;
+    }
+    let table = &ins.table;
+    let pk = table.primary_key();
+    let row = ins.rows.first().map(Vec::as_slice).unwrap_or_default();
+    let given: Option<Vec<_>> = pk
+        .iter()
+        .map(|k| match row.iter().find(|(c, _)| c == k) {
+            Some((_, Expr::Bind(v))) => Some(v.clone()),
+            _ => table.column(k).and_then(|c| c.default.clone()),
+        })
+        .collect();
+    match given {
+        Some(values) if !pk.is_empty() => Some(InsertedKey::Given(values)),
+        _ => {
+            let auto = table.autoincrement_column()?;
+            if columns.contains(&auto.name.as_str()) {
+                return None;
+            }
+            if dialect.implicit_returning() && ins.returning.is_empty() {
+                Some(InsertedKey::Returning)
+            } else {
+                Some(InsertedKey::LastInsertId)
+            }
+        }
+    }
+}
+
+fn require_column(table: &Table, column: &str) -> Result<()> {
+    if table.column(column).is_none() {
+        return Err(Error::NoSuchColumn {
+            table: table.name().to_owned(),
+            column: column.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+impl SqlWriter<'_> {
+    /// Writes a value for `table.column`, type-checking a bound value against the column.
+    fn value_for(&mut self, table: &Table, column: &str, value: &Expr) -> Result<()> {
+        if let Expr::Bind(v) = value {
+            let c = ColumnRef {
+                table: Some(table.clone()),
+                name: column.to_owned(),
+            };
+            check_bind(&c, v)?;
+        }
+        self.expr(value)
+    }
+
+    fn returning(&mut self, columns: &[Expr]) -> Result<()> {
+        if !self.dialect().supports_returning() {
+            return Err(Error::InvalidStatement(format!(
+                "RETURNING is not supported by the {} dialect",
+                self.dialect().name()
+            )));
+        }
+        self.push(" RETURNING ");
+        self.list(columns, ", ", |w, c| w.expr(c))
+    }
+
+    pub(crate) fn update(&mut self, up: &Update) -> Result<()> {
+        if up.values.is_empty() {
+            return Err(Error::InvalidStatement(
+                "an UPDATE must set at least one column".into(),
+            ));
+        }
+        self.push("UPDATE ");
+        self.ident(up.table.name());
+        self.push(" SET ");
+        self.list(&up.values, ", ", |w, (col, value)| {
+            require_column(&up.table, col)?;
+            w.ident(col);
+            w.push(" = ");
+            w.value_for(&up.table, col, value)
+        })?;
+        if let Some(cond) = &up.where_ {
+            self.push(" WHERE ");
+            self.expr(cond)?;
+        }
+        if !up.returning.is_empty() {
+            self.returning(&up.returning)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn delete(&mut self, del: &Delete) -> Result<()> {
+        self.push("DELETE FROM ");
+        self.ident(del.table.name());
+        if let Some(cond) = &del.where_ {
+            self.push(" WHERE ");
+            self.expr(cond)?;
+        }
+        if !del.returning.is_empty() {
+            self.returning(&del.returning)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,84 @@
+use crate::compiler::{Compiled, Dialect, InsertedKey};
+use crate::value::Value;
+
+/// The output buffer of a compilation: SQL text and the values bound so far.
+///
+/// Dialect hooks receive it to write their part; [`bind`](Self::bind) is the only way a value
+/// enters the statement, so values are never spliced into SQL text.
+#[derive(Debug)]
+pub struct SqlWriter<'d> {
+    dialect: &'d dyn Dialect,
+    sql: String,
+    params: Vec<Value>,
+}
+
+impl<'d> SqlWriter<'d> {
+    pub fn new(dialect: &'d dyn Dialect) -> Self {
+        SqlWriter {
+            dialect,
+            sql: String::with_capacity(128),
+            params: Vec::new(),
+        }
+    }
+
+    pub fn dialect(&self) -> &'d dyn Dialect {
+        self.dialect
+    }
+
+    /// Appends SQL text written by philtre or the schema author (never user data).
+    pub fn push(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+    }
+
+    /// Appends a quoted identifier.
+    pub fn ident(&mut self, name: &str) {
+        self.dialect.write_identifier(&mut self.sql, name);
+    }
+
+    /// Appends `"qualifier"."name"`.
+    pub fn qualified(&mut self, qualifier: &str, name: &str) {
+        self.ident(qualifier);
+        self.sql.push('.');
+        self.ident(name);
+    }
+
+    /// Binds a value and appends its placeholder.
+    pub fn bind(&mut self, value: Value) {
+        self.params.push(value);
+        self.dialect
+            .write_placeholder(&mut self.sql, self.params.len());
+    }
+
+    /// Appends `items` separated by `sep`, each written by `f`.
+    pub fn list<T, E>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        sep: &str,
+        mut f: impl FnMut(&mut Self, T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.push(sep);
+            }
+            f(self, item)?;
+        }
+        Ok(())
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    pub(crate) fn set_params(&mut self, params: Vec<Value>) {
+        self.params = params;
+    }
+
+    pub(crate) fn finish(self, returns_rows: bool, primary_key: Option<InsertedKey>) -> Compiled {
+        Compiled {
+            sql: self.sql,
+            params: self.params,
+            returns_rows,
+            primary_key,
+        }
+    }
+}

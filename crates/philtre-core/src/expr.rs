@@ -1,0 +1,327 @@
+//! SQL expressions: a small AST built with methods, `users.c("id").eq(1)`.
+
+pub mod func;
+
+use crate::stmt::Select;
+use crate::value::Value;
+use crate::SqlType;
+use crate::Table;
+
+/// A column of a table, as used in an expression.
+#[derive(Debug, Clone)]
+pub struct ColumnRef {
+    /// `None` for a bare or alias-qualified name made with [`column`].
+    pub table: Option<Table>,
+    pub name: String,
+}
+
+/// A binary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+    NotLike,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Concat,
+}
+
+impl BinOp {
+    pub fn sql(self) -> &'static str {
+        match self {
+            BinOp::Eq => "=",
+            BinOp::Ne => "<>",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::Like => "LIKE",
+            BinOp::NotLike => "NOT LIKE",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Mod => "%",
+            BinOp::Concat => "||",
+        }
+    }
+}
+
+/// An SQL expression. Build it with the methods below and the free functions of this module;
+/// every literal value becomes a bound parameter.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Expr {
+    Column(ColumnRef),
+    /// `"qualifier"."name"` or `"name"`: unchecked, for subquery and label references.
+    Identifier(Option<String>, String),
+    Bind(Value),
+    Binary(Box<Expr>, BinOp, Box<Expr>),
+    Not(Box<Expr>),
+    IsNull(Box<Expr>, bool),
+    InList(Box<Expr>, Vec<Expr>, bool),
+    InSelect(Box<Expr>, Box<Select>, bool),
+    Between(Box<Expr>, Box<Expr>, Box<Expr>, bool),
+    /// `lower(a) LIKE lower(b)`, or `ILIKE` where the dialect has it.
+    ILike(Box<Expr>, Box<Expr>, bool),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Function {
+        name: String,
+        args: Vec<Expr>,
+        distinct: bool,
+    },
+    /// `*`, as in `count(*)`.
+    Star,
+    Case(Vec<(Expr, Expr)>, Option<Box<Expr>>),
+    Subquery(Box<Select>),
+    Exists(Box<Select>, bool),
+    Label(Box<Expr>, String),
+    Cast(Box<Expr>, SqlType),
+}
+
+impl<T: Into<Value>> From<T> for Expr {
+    fn from(v: T) -> Self {
+        Expr::Bind(v.into())
+    }
+}
+
+impl From<&Expr> for Expr {
+    fn from(e: &Expr) -> Self {
+        e.clone()
+    }
+}
+
+impl Expr {
+    fn binary(self, op: BinOp, other: impl Into<Expr>) -> Expr {
+        Expr::Binary(Box::new(self), op, Box::new(other.into()))
+    }
+
+    /// `self = other`; comparing with `NULL` gives `IS NULL`, as in SQLAlchemy.
+    #[allow(clippy::should_implement_trait)]
+    pub fn eq(self, other: impl Into<Expr>) -> Expr {
+        match other.into() {
+            Expr::Bind(Value::Null) => Expr::IsNull(Box::new(self), false),
+            other => self.binary(BinOp::Eq, other),
+        }
+    }
+
+    /// `self <> other`; with `NULL`, `IS NOT NULL`.
+    #[allow(clippy::should_implement_trait)]
+    pub fn ne(self, other: impl Into<Expr>) -> Expr {
+        match other.into() {
+            Expr::Bind(Value::Null) => Expr::IsNull(Box::new(self), true),
+            other => self.binary(BinOp::Ne, other),
+        }
+    }
+
+    #[allow(clippy::should_implement_trait)]
+    pub fn lt(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::Lt, other)
+    }
+    #[allow(clippy::should_implement_trait)]
+    pub fn le(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::Le, other)
+    }
+    #[allow(clippy::should_implement_trait)]
+    pub fn gt(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::Gt, other)
+    }
+    #[allow(clippy::should_implement_trait)]
+    pub fn ge(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::Ge, other)
+    }
+
+    pub fn like(self, pattern: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::Like, pattern)
+    }
+    pub fn not_like(self, pattern: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::NotLike, pattern)
+    }
+    /// Case-insensitive `LIKE`.
+    pub fn ilike(self, pattern: impl Into<Expr>) -> Expr {
+        Expr::ILike(Box::new(self), Box::new(pattern.into()), false)
+    }
+
+    /// `self IN (a, b, ...)`; an empty list is never true.
+    pub fn in_<T: Into<Expr>>(self, items: impl IntoIterator<Item = T>) -> Expr {
+        Expr::InList(
+            Box::new(self),
+            items.into_iter().map(Into::into).collect(),
+            false,
+        )
+    }
+    /// `self NOT IN (a, b, ...)`; an empty list is always true.
+    pub fn not_in<T: Into<Expr>>(self, items: impl IntoIterator<Item = T>) -> Expr {
+        Expr::InList(
+            Box::new(self),
+            items.into_iter().map(Into::into).collect(),
+            true,
+        )
+    }
+    /// `self IN (SELECT ...)`.
+    pub fn in_select(self, select: Select) -> Expr {
+        Expr::InSelect(Box::new(self), Box::new(select), false)
+    }
+    pub fn not_in_select(self, select: Select) -> Expr {
+        Expr::InSelect(Box::new(self), Box::new(select), true)
+    }
+
+    pub fn between(self, low: impl Into<Expr>, high: impl Into<Expr>) -> Expr {
+        Expr::Between(
+            Box::new(self),
+            Box::new(low.into()),
+            Box::new(high.into()),
+            false,
+        )
+    }
+    pub fn not_between(self, low: impl Into<Expr>, high: impl Into<Expr>) -> Expr {
+        Expr::Between(
+            Box::new(self),
+            Box::new(low.into()),
+            Box::new(high.into()),
+            true,
+        )
+    }
+
+    pub fn is_null(self) -> Expr {
+        Expr::IsNull(Box::new(self), false)
+    }
+    pub fn is_not_null(self) -> Expr {
+        Expr::IsNull(Box::new(self), true)
+    }
+
+    /// `self AND other`.
+    pub fn and(self, other: impl Into<Expr>) -> Expr {
+        match self {
+            Expr::And(mut items) => {
+                items.push(other.into());
+                Expr::And(items)
+            }
+            first => Expr::And(vec![first, other.into()]),
+        }
+    }
+    /// `self OR other`.
+    pub fn or(self, other: impl Into<Expr>) -> Expr {
+        match self {
+            Expr::Or(mut items) => {
+                items.push(other.into());
+                Expr::Or(items)
+            }
+            first => Expr::Or(vec![first, other.into()]),
+        }
+    }
+
+    /// String concatenation (`||`, or `CONCAT()` on MySQL).
+    pub fn concat(self, other: impl Into<Expr>) -> Expr {
+        self.binary(BinOp::Concat, other)
+    }
+
+    /// `self AS name` in a select list.
+    pub fn label(self, name: impl Into<String>) -> Expr {
+        Expr::Label(Box::new(self), name.into())
+    }
+
+    /// `CAST(self AS ty)`.
+    pub fn cast(self, ty: SqlType) -> Expr {
+        Expr::Cast(Box::new(self), ty)
+    }
+
+    pub fn asc(self) -> OrderBy {
+        OrderBy {
+            expr: self,
+            descending: false,
+        }
+    }
+    pub fn desc(self) -> OrderBy {
+        OrderBy {
+            expr: self,
+            descending: true,
+        }
+    }
+}
+
+impl std::ops::Not for Expr {
+    type Output = Expr;
+    fn not(self) -> Expr {
+        Expr::Not(Box::new(self))
+    }
+}
+
+macro_rules! arith {
+    ($($tr:ident $m:ident $op:ident),*) => {$(
+        impl<T: Into<Expr>> std::ops::$tr<T> for Expr {
+            type Output = Expr;
+            fn $m(self, rhs: T) -> Expr { self.binary(BinOp::$op, rhs) }
+        }
+    )*};
+}
+arith!(Add add Add, Sub sub Sub, Mul mul Mul, Div div Div, Rem rem Mod);
+
+/// One `ORDER BY` item.
+#[derive(Debug, Clone)]
+pub struct OrderBy {
+    pub expr: Expr,
+    pub descending: bool,
+}
+
+impl From<Expr> for OrderBy {
+    fn from(expr: Expr) -> Self {
+        expr.asc()
+    }
+}
+
+/// `a AND b AND ...`; `and_([])` is true.
+pub fn and_(items: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::And(items.into_iter().collect())
+}
+
+/// `a OR b OR ...`; `or_([])` is false.
+pub fn or_(items: impl IntoIterator<Item = Expr>) -> Expr {
+    Expr::Or(items.into_iter().collect())
+}
+
+/// `NOT e`.
+pub fn not_(e: Expr) -> Expr {
+    !e
+}
+
+/// `EXISTS (SELECT ...)`.
+pub fn exists(select: Select) -> Expr {
+    Expr::Exists(Box::new(select), false)
+}
+
+/// A bound literal value as an expression, e.g. in a select list.
+pub fn lit(v: impl Into<Value>) -> Expr {
+    Expr::Bind(v.into())
+}
+
+/// A column by name, not tied to a table: `column("n")`, or `column("sub.n")` for a subquery.
+pub fn column(name: &str) -> Expr {
+    match name.split_once('.') {
+        Some((q, n)) => Expr::Identifier(Some(q.to_owned()), n.to_owned()),
+        None => Expr::Identifier(None, name.to_owned()),
+    }
+}
+
+/// `CASE WHEN c1 THEN v1 ... ELSE e END`.
+pub fn case<C: Into<Expr>, V: Into<Expr>>(
+    whens: impl IntoIterator<Item = (C, V)>,
+    else_: Option<Expr>,
+) -> Expr {
+    Expr::Case(
+        whens
+            .into_iter()
+            .map(|(c, v)| (c.into(), v.into()))
+            .collect(),
+        else_.map(Box::new),
+    )
+}

@@ -1,0 +1,264 @@
+//! [`Row`]: a result row that is a tuple and a mapping at once.
+
+use std::fmt;
+use std::ops::Index;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::value::{FromValue, Value};
+
+/// One result row: values by position (`row[0]`) and by column name (`row["name"]`).
+///
+/// Column names are shared by every row of a result, so a row costs one `Vec` of values.
+#[derive(Clone, PartialEq)]
+pub struct Row {
+    columns: Arc<[String]>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    /// A row over `columns`; `values` has one entry per column.
+    pub fn new(columns: Arc<[String]>, values: Vec<Value>) -> Self {
+        debug_assert_eq!(columns.len(), values.len());
+        Row { columns, values }
+    }
+
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The position of the column called `name`, if any.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+
+    /// The value at a position or column name, without conversion.
+    pub fn try_get_value<I: RowIndex>(&self, index: I) -> Result<&Value> {
+        index
+            .position(self)
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| Error::NoSuchRowColumn(index.describe()))
+    }
+
+    /// The value at a position or column name, converted to `T`.
+    ///
+    /// ```
+    /// # use philtre_core::{Row, Value};
+    /// # let row = Row::new(vec!["id".to_string(), "name".to_string()].into(), vec![Value::from(1), Value::from("admin")]);
+    /// let name: String = row.get("name")?;
+    /// let id: i64 = row.get(0)?;
+    /// assert!(row.get::<i64>("name").is_err()); // names the column and both types
+    /// # Ok::<(), philtre_core::Error>(())
+    /// ```
+    pub fn get<T: FromValue>(&self, index: impl RowIndex) -> Result<T> {
+        let value = self.try_get_value(&index)?;
+        let column = index
+            .position(self)
+            .and_then(|i| self.columns.get(i))
+            .map_or_else(|| index.describe(), Clone::clone);
+        value.clone().decode(&column)
+    }
+
+    /// Converts the whole row into a tuple or any [`FromRow`] type.
+    pub fn into_typed<T: FromRow>(self) -> Result<T> {
+        T::from_row(self)
+    }
+
+    /// `(column, value)` pairs in column order.
+    pub fn iter_pairs(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.columns.iter().map(String::as_str).zip(&self.values)
+    }
+
+    /// The row as an ordered list of `(column, value)` pairs.
+    pub fn to_map(&self) -> Vec<(String, Value)> {
+        self.iter_pairs()
+            .map(|(c, v)| (c.to_owned(), v.clone()))
+            .collect()
+    }
+}
+
+/// Prints as a Python tuple, like the seed: `(1, 'admin', 'admin@localhost')`.
+impl fmt::Debug for Row {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(")?;
+        for (i, v) in self.values.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v:?}")?;
+        }
+        if self.values.len() == 1 {
+            f.write_str(",")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl Index<usize> for Row {
+    type Output = Value;
+    /// Panics when out of range, like slice indexing; use [`Row::get`] for a `Result`.
+    fn index(&self, index: usize) -> &Value {
+        &self.values[index]
+    }
+}
+
+impl Index<&str> for Row {
+    type Output = Value;
+    /// Panics when there is no such column, like `HashMap` indexing; use [`Row::get`] for a `Result`.
+    fn index(&self, name: &str) -> &Value {
+        match self.position(name) {
+            Some(i) => &self.values[i],
+            None => panic!("row has no column {name:?} (columns: {:?})", self.columns),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Row {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.values.iter()
+    }
+}
+
+impl IntoIterator for Row {
+    type Item = Value;
+    type IntoIter = std::vec::IntoIter<Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.values.into_iter()
+    }
+}
+
+/// A position or a column name that selects a value of a [`Row`].
+pub trait RowIndex {
+    fn position(&self, row: &Row) -> Option<usize>;
+    fn describe(&self) -> String;
+}
+
+impl RowIndex for usize {
+    fn position(&self, row: &Row) -> Option<usize> {
+        (*self < row.len()).then_some(*self)
+    }
+    fn describe(&self) -> String {
+        format!("at position {self}")
+    }
+}
+
+impl RowIndex for &str {
+    fn position(&self, row: &Row) -> Option<usize> {
+        row.position(self)
+    }
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+impl RowIndex for String {
+    fn position(&self, row: &Row) -> Option<usize> {
+        row.position(self)
+    }
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+impl<T: RowIndex + ?Sized> RowIndex for &T {
+    fn position(&self, row: &Row) -> Option<usize> {
+        (**self).position(row)
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+/// Builds a value from a whole row: tuples of [`FromValue`] types implement it.
+pub trait FromRow: Sized {
+    fn from_row(row: Row) -> Result<Self>;
+}
+
+impl FromRow for Row {
+    fn from_row(row: Row) -> Result<Self> {
+        Ok(row)
+    }
+}
+
+macro_rules! from_row_tuple {
+    ($n:literal: $($t:ident),+) => {
+        impl<$($t: FromValue),+> FromRow for ($($t,)+) {
+            fn from_row(row: Row) -> Result<Self> {
+                if row.len() != $n {
+                    return Err(Error::InvalidStatement(format!(
+                        "expected a row of {} columns, got {}", $n, row.len()
+                    )));
+                }
+                let columns = row.columns.clone();
+                let mut values = row.values.into_iter().zip(columns.iter());
+                Ok(($({
+                    let (v, c) = values.next().ok_or_else(|| Error::NoSuchRowColumn(String::new()))?;
+                    v.decode::<$t>(c)?
+                },)+))
+            }
+        }
+    };
+}
+from_row_tuple!(1: A);
+from_row_tuple!(2: A, B);
+from_row_tuple!(3: A, B, C);
+from_row_tuple!(4: A, B, C, D);
+from_row_tuple!(5: A, B, C, D, E);
+from_row_tuple!(6: A, B, C, D, E, F);
+from_row_tuple!(7: A, B, C, D, E, F, G);
+from_row_tuple!(8: A, B, C, D, E, F, G, H);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin() -> Row {
+        Row::new(
+            vec!["id".into(), "name".into(), "email".into()].into(),
+            vec![1.into(), "admin".into(), "admin@localhost".into()],
+        )
+    }
+
+    #[test]
+    fn tuple_and_mapping() {
+        let r = admin();
+        assert_eq!(format!("{r:?}"), "(1, 'admin', 'admin@localhost')");
+        assert_eq!(r["name"], Value::from("admin"));
+        assert_eq!(r[0], Value::Int(1));
+        assert_eq!(r.get::<String>("email").unwrap(), "admin@localhost");
+        let (id, name, _email): (i64, String, String) = r.clone().into_typed().unwrap();
+        assert_eq!((id, name.as_str()), (1, "admin"));
+        assert!(matches!(
+            r.get::<i64>("nope"),
+            Err(Error::NoSuchRowColumn(_))
+        ));
+        assert!(matches!(r.get::<i64>(7), Err(Error::NoSuchRowColumn(_))));
+        assert!(
+            matches!(r.get::<i64>("name"), Err(Error::Decode { column, .. }) if column == "name")
+        );
+    }
+
+    #[test]
+    fn one_tuple_prints_trailing_comma() {
+        let r = Row::new(vec!["n".to_string()].into(), vec![Value::Int(3)]);
+        assert_eq!(format!("{r:?}"), "(3,)");
+    }
+}

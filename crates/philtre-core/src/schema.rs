@@ -1,0 +1,11 @@
+//! Schema objects: [`MetaData`], [`Table`], [`Column`] and their constraints.
+
+mod column;
+mod constraint;
+mod metadata;
+mod table;
+
+pub use column::{Column, ServerDefault};
+pub use constraint::{CheckConstraint, ForeignKey, Index, ReferentialAction, UniqueConstraint};
+pub use metadata::MetaData;
+pub use table::{Table, TableBuilder};
