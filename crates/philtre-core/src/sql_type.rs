@@ -35,22 +35,30 @@ impl SqlType {
     /// text into a date column is not). `Null` always fits: nullability is the database's job.
     pub fn accepts(&self, value: &Value) -> bool {
         use SqlType as T;
-        match (self, value) {
-            (_, Value::Null) | (T::Other(_), _) => true,
-            (T::SmallInteger | T::Integer | T::BigInteger, Value::Int(_) | Value::Bool(_)) => true,
-            (T::String(_) | T::Text, Value::Text(_)) => true,
-            (T::Boolean, Value::Bool(_)) => true,
-            (T::Boolean, Value::Int(0 | 1)) => true,
-            (T::Float, Value::Float(_) | Value::Int(_) | Value::Decimal(_)) => true,
-            (T::Numeric(_), Value::Decimal(_) | Value::Int(_) | Value::Float(_)) => true,
-            (T::Date, Value::Date(_)) => true,
-            (T::Time, Value::Time(_)) => true,
-            (T::DateTime, Value::DateTime(_)) => true,
-            (T::LargeBinary, Value::Bytes(_)) => true,
-            (T::Json, _) => true,
-            (T::Uuid, Value::Uuid(_)) => true,
-            _ => false,
-        }
+        matches!(
+            (self, value),
+            (_, Value::Null)
+                | (T::Other(_) | T::Json, _)
+                | (
+                    T::SmallInteger | T::Integer | T::BigInteger,
+                    Value::Int(_) | Value::Bool(_)
+                )
+                | (T::String(_) | T::Text, Value::Text(_))
+                | (T::Boolean, Value::Bool(_) | Value::Int(0 | 1))
+                | (
+                    T::Float,
+                    Value::Float(_) | Value::Int(_) | Value::Decimal(_)
+                )
+                | (
+                    T::Numeric(_),
+                    Value::Decimal(_) | Value::Int(_) | Value::Float(_)
+                )
+                | (T::Date, Value::Date(_))
+                | (T::Time, Value::Time(_))
+                | (T::DateTime, Value::DateTime(_))
+                | (T::LargeBinary, Value::Bytes(_))
+                | (T::Uuid, Value::Uuid(_))
+        )
     }
 
     pub fn is_integer(&self) -> bool {

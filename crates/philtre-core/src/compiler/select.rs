@@ -21,7 +21,7 @@ impl SqlWriter<'_> {
         let from = from_items(s);
         if !from.is_empty() {
             self.push(" FROM ");
-            self.list(&from, ", ", |w, item| w.from_item(item))?;
+            self.list(&from, ", ", |w, item| w.write_from_item(item))?;
         }
         let mut left: Vec<Table> = from.iter().filter_map(|f| f.table().cloned()).collect();
         for join in &s.joins {
@@ -56,7 +56,7 @@ impl SqlWriter<'_> {
         Ok(())
     }
 
-    fn from_item(&mut self, item: &FromItem) -> Result<()> {
+    fn write_from_item(&mut self, item: &FromItem) -> Result<()> {
         match item {
             FromItem::Table(t) => {
                 self.ident(t.name());
@@ -80,7 +80,7 @@ impl SqlWriter<'_> {
             JoinKind::Inner => " JOIN ",
             JoinKind::Left => " LEFT OUTER JOIN ",
         });
-        self.from_item(&join.target)?;
+        self.write_from_item(&join.target)?;
         self.push(" ON ");
         match (&join.on, &join.target) {
             (Some(on), _) => self.expr(on),

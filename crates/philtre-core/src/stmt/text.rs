@@ -75,7 +75,7 @@ impl Text {
     ///
     /// `out` receives SQL text and each bind (in order of occurrence) with its name and
     /// value; a repeated name is reported each time it appears.
-    pub(crate) fn walk(&self, mut out: impl FnMut(TextPiece<'_>)) -> Result<()> {
+    pub(crate) fn walk(&self, out: impl FnMut(TextPiece<'_>)) -> Result<()> {
         let pieces = split_binds(&self.sql);
         let names: Vec<&str> = pieces
             .iter()
