@@ -1,0 +1,246 @@
+//! [`Connection`]: a pooled connection that runs statements and opens transactions.
+
+use std::fmt;
+
+use philtre_core::{Compiled, Dialect, Error, Executable, InsertedKey, Result, Table, Value};
+
+use crate::engine::Engine;
+use crate::pool::{Object, PooledConn};
+use crate::result::CursorResult;
+use crate::transaction::Transaction;
+
+/// A connection checked out of an [`Engine`]'s pool; returned to the pool when dropped.
+///
+/// Outside a transaction every statement is committed as it runs ("SQLAlchemy will
+/// automatically commit for us"); [`begin`](Self::begin) opens an explicit transaction.
+pub struct Connection {
+    obj: Option<Object>,
+    engine: Engine,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("engine", &self.engine)
+            .field("in_transaction", &self.in_transaction())
+            .finish()
+    }
+}
+
+impl Connection {
+    pub(crate) fn new(obj: Object, engine: Engine) -> Self {
+        Connection {
+            obj: Some(obj),
+            engine,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        self.engine.dialect()
+    }
+
+    /// Whether a transaction begun on this connection is open.
+    pub fn in_transaction(&self) -> bool {
+        self.obj.as_ref().is_some_and(|o| o.depth > 0)
+    }
+
+    pub(crate) fn state(&mut self) -> Result<&mut PooledConn> {
+        self.obj
+            .as_deref_mut()
+            .ok_or_else(|| Error::ConnectionLost("connection was already returned".into()))
+    }
+
+    /// The driver connection, after any pending cleanup; an error if it is broken.
+    pub(crate) async fn ready(&mut self) -> Result<&mut PooledConn> {
+        let state = self.state()?;
+        if !state.raw.is_usable() {
+            return Err(Error::ConnectionLost(
+                "the connection broke or an operation on it was cancelled; check out a new one"
+                    .into(),
+            ));
+        }
+        if !state.cleanup.is_empty() {
+            state.run_cleanup().await?;
+        }
+        Ok(state)
+    }
+
+    /// Compiles and runs a statement: a select, insert, update, delete, DDL, or raw SQL.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre::Result<()> {
+    /// use philtre::prelude::*;
+    /// let engine = create_engine("sqlite://")?;
+    /// let metadata = MetaData::new();
+    /// let users = Table::new("users", &metadata, [
+    ///     Column::new("id", Integer).primary_key(),
+    ///     Column::new("name", String(50)),
+    /// ]);
+    /// metadata.create_all(&engine).await?;
+    /// let mut conn = engine.connect().await?;
+    /// let res = conn.execute(users.insert().value("name", "admin")).await?;
+    /// assert_eq!(res.inserted_primary_key(), Some(&[Value::Int(1)][..]));
+    /// let row = conn.execute(users.select().where_(users.c("id").eq(1))).await?.one()?;
+    /// assert_eq!(format!("{row:?}"), "(1, 'admin')");
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute(&mut self, stmt: impl Executable) -> Result<CursorResult> {
+        let compiled = stmt.compile(self.dialect())?;
+        self.run(compiled).await
+    }
+
+    /// Runs one statement once per row of values (executemany), e.g. an insert template
+    /// with many rows: `execute_many(users.insert(), rows)`.
+    pub async fn execute_many<C, V, R>(
+        &mut self,
+        insert: &philtre_core::Insert,
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<CursorResult>
+    where
+        C: Into<String>,
+        V: Into<Value>,
+        R: IntoIterator<Item = (C, V)>,
+    {
+        let rows: Vec<Vec<(String, Value)>> = rows
+            .into_iter()
+            .map(|r| r.into_iter().map(|(c, v)| (c.into(), v.into())).collect())
+            .collect();
+        let Some(first) = rows.first() else {
+            return Ok(CursorResult::affected(0, None, None));
+        };
+        let template = insert
+            .clone()
+            .values(first.iter().map(|(c, v)| (c.clone(), v.clone())));
+        let compiled = template.compile(self.dialect())?;
+        let order: Vec<&String> = first.iter().map(|(c, _)| c).collect();
+        let mut param_sets = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.len() != order.len() {
+                return Err(Error::InvalidStatement(
+                    "every row of execute_many must name the same columns".into(),
+                ));
+            }
+            let mut params: Vec<Value> = Vec::with_capacity(compiled.params.len());
+            for col in &order {
+                let v = row
+                    .iter()
+                    .find(|(c, _)| c == *col)
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| {
+                        Error::InvalidStatement(format!("a row gives no value for {col:?}"))
+                    })?;
+                params.push(v);
+            }
+            // Columns filled from defaults come after the named ones, as compiled.
+            params.extend(compiled.params[order.len()..].iter().cloned());
+            param_sets.push(params);
+        }
+        // The template checked the first row; check the others the same way.
+        for (col, v) in rows.iter().skip(1).flatten() {
+            if let Some(c) = insert.table.column(col) {
+                if !c.ty.accepts(v) {
+                    return Err(Error::TypeMismatch {
+                        column: format!("{}.{col}", insert.table.name()),
+                        expected: c.ty.to_string(),
+                        found: v.kind(),
+                    });
+                }
+            }
+        }
+        let echo = self.engine.echo();
+        let state = self.ready().await?;
+        if echo {
+            tracing::info!(target: "philtre::engine", sql = %compiled.sql, rows = param_sets.len(), "executemany");
+        }
+        let r = state.raw.execute_many(&compiled.sql, param_sets).await?;
+        Ok(CursorResult::affected(
+            r.rows_affected,
+            None,
+            r.last_insert_id,
+        ))
+    }
+
+    /// Runs an already compiled statement.
+    pub async fn run(&mut self, compiled: Compiled) -> Result<CursorResult> {
+        let echo = self.engine.echo();
+        let state = self.ready().await?;
+        if echo {
+            tracing::info!(target: "philtre::engine", sql = %compiled.sql, params = ?compiled.params, "execute");
+        }
+        match compiled.primary_key {
+            Some(InsertedKey::Returning) => {
+                let rows = state.raw.query(&compiled.sql, compiled.params).await?;
+                let pk = rows
+                    .rows
+                    .into_iter()
+                    .next()
+                    .map(philtre_core::Row::into_values);
+                Ok(CursorResult::affected(u64::from(pk.is_some()), pk, None))
+            }
+            _ if compiled.returns_rows => {
+                let rows = state.raw.query(&compiled.sql, compiled.params).await?;
+                Ok(CursorResult::from_rows(rows))
+            }
+            key => {
+                let r = state.raw.execute(&compiled.sql, compiled.params).await?;
+                let pk = match key {
+                    Some(InsertedKey::Given(values)) => Some(values),
+                    Some(InsertedKey::LastInsertId) => {
+                        r.last_insert_id.map(|id| vec![Value::Int(id)])
+                    }
+                    _ => None,
+                };
+                Ok(CursorResult::affected(
+                    r.rows_affected,
+                    pk,
+                    r.last_insert_id,
+                ))
+            }
+        }
+    }
+
+    /// Begins a transaction: commit it, or it rolls back when dropped.
+    pub async fn begin(&mut self) -> Result<Transaction<'_>> {
+        Transaction::begin(self).await
+    }
+
+    /// Names of the tables in the database.
+    pub async fn table_names(&mut self) -> Result<Vec<String>> {
+        self.ready().await?.raw.table_names().await
+    }
+
+    pub async fn has_table(&mut self, name: &str) -> Result<bool> {
+        Ok(self.ready().await?.raw.reflect_table(name).await?.is_some())
+    }
+
+    /// Loads a table's definition from the database ([`Error::NoSuchTable`] if missing).
+    pub async fn reflect_table(&mut self, name: &str) -> Result<Table> {
+        self.ready()
+            .await?
+            .raw
+            .reflect_table(name)
+            .await?
+            .ok_or_else(|| Error::NoSuchTable(name.to_owned()))
+    }
+
+    /// A round trip to the server.
+    pub async fn ping(&mut self) -> Result<()> {
+        self.ready().await?.raw.ping().await
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let Some(obj) = self.obj.take() else { return };
+        let status = self.engine.pool_status();
+        // A broken connection, or an overflow one beyond the idle pool size, is closed
+        // now instead of going back to the pool (SQLAlchemy's QueuePool overflow).
+        if !obj.raw.is_usable() || status.idle >= self.engine.pool_size() {
+            drop(Object::take(obj));
+        }
+    }
+}
