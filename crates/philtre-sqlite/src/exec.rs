@@ -1,0 +1,156 @@
+//! The whole operations a worker runs: bind, step every row, build the result.
+
+use std::sync::Arc;
+
+use philtre_core::{ExecResult, Result, Row, Rows, Value};
+use rusqlite::{Connection, Statement};
+
+use crate::convert::{decode, encode, Decl};
+use crate::errors::map_error;
+
+/// Runs a statement and collects its rows, decoding each column by its declared type.
+pub(crate) fn query(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Rows> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    bind(&mut stmt, params)?;
+    let count = stmt.column_count();
+    let mut names = Vec::with_capacity(count);
+    for i in 0..count {
+        names.push(stmt.column_name(i).map_err(map_error)?.to_owned());
+    }
+    let columns: Arc<[String]> = names.into();
+    let decls: Vec<Decl> = stmt.columns().map(|c| Decl::of(c.decl_type())).collect();
+    let mut out = Vec::new();
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next().map_err(map_error)? {
+        let mut values = Vec::with_capacity(count);
+        for (i, decl) in decls.iter().enumerate() {
+            values.push(decode(row.get_ref(i).map_err(map_error)?, *decl));
+        }
+        out.push(Row::new(columns.clone(), values));
+    }
+    Ok(Rows { columns, rows: out })
+}
+
+/// Runs a statement that returns no rows (any rows it does return are stepped and dropped).
+pub(crate) fn execute(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    run(conn, &mut stmt, params, is_insert(sql))
+}
+
+/// Runs one prepared statement once per parameter set.
+///
+/// Outside a transaction the sets run inside one `BEGIN ... COMMIT` of their own: all rows
+/// are written or none (and SQLite syncs the file once instead of once per row).
+pub(crate) fn execute_many(
+    conn: &Connection,
+    sql: &str,
+    param_sets: Vec<Vec<Value>>,
+) -> Result<ExecResult> {
+    let own_transaction = conn.is_autocommit() && param_sets.len() > 1;
+    if own_transaction {
+        conn.execute_batch("BEGIN").map_err(map_error)?;
+    }
+    let result = run_many(conn, sql, param_sets);
+    if own_transaction {
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = conn.execute_batch(end) {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            // A statement's own error says more than a failed rollback, so keep it.
+            if result.is_ok() {
+                return Err(map_error(e));
+            }
+        }
+    }
+    result
+}
+
+fn run_many(conn: &Connection, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    let insert = is_insert(sql);
+    let mut total = ExecResult::default();
+    for params in param_sets {
+        let r = run(conn, &mut stmt, params, insert)?;
+        total.rows_affected += r.rows_affected;
+        total.last_insert_id = r.last_insert_id.or(total.last_insert_id);
+    }
+    Ok(total)
+}
+
+/// Binds, steps to the end, and reads the change counters.
+fn run(
+    conn: &Connection,
+    stmt: &mut Statement<'_>,
+    params: Vec<Value>,
+    insert: bool,
+) -> Result<ExecResult> {
+    bind(stmt, params)?;
+    let total_before = conn.total_changes();
+    let rowid_before = conn.last_insert_rowid();
+    let mut rows = stmt.raw_query();
+    while rows.next().map_err(map_error)?.is_some() {}
+    drop(rows);
+    // `changes()` keeps the count of the last INSERT/UPDATE/DELETE, so a statement that
+    // changed nothing (DDL, a SELECT) must not report it: the running total tells.
+    let rows_affected = if conn.total_changes() == total_before {
+        0
+    } else {
+        conn.changes()
+    };
+    let rowid = conn.last_insert_rowid();
+    let last_insert_id = (rows_affected > 0 && (insert || rowid != rowid_before)).then_some(rowid);
+    Ok(ExecResult {
+        rows_affected,
+        last_insert_id,
+    })
+}
+
+/// Binds every value, after checking the statement has exactly that many parameters.
+fn bind(stmt: &mut Statement<'_>, params: Vec<Value>) -> Result<()> {
+    let expected = stmt.parameter_count();
+    if expected != params.len() {
+        return Err(philtre_core::Error::InvalidStatement(format!(
+            "the statement has {expected} parameter(s) but {} value(s) were given",
+            params.len()
+        )));
+    }
+    for (i, value) in params.into_iter().enumerate() {
+        stmt.raw_bind_parameter(i + 1, encode(value)?)
+            .map_err(map_error)?;
+    }
+    Ok(())
+}
+
+/// Whether the statement's first keyword is INSERT or REPLACE (comments skipped).
+fn is_insert(sql: &str) -> bool {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    word == "INSERT" || word == "REPLACE"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_insert;
+
+    #[test]
+    fn insert_keyword() {
+        assert!(is_insert("INSERT INTO t VALUES (1)"));
+        assert!(is_insert("  -- note\n/* c */ replace into t values (1)"));
+        assert!(!is_insert("UPDATE t SET x = 1"));
+        assert!(!is_insert("SELECT 'INSERT'"));
+    }
+}
