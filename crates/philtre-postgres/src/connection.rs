@@ -1,0 +1,300 @@
+//! [`PgConnection`]: one tokio-postgres client with its statement cache.
+
+use std::future::Future;
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use philtre_core::{Connection, Error, ExecResult, Result, Row, Rows, Table, Value};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Client;
+
+use crate::bind::{bind_all, Bound};
+use crate::cache::{Prepared, StatementCache};
+use crate::cancel::Canceller;
+use crate::decode::decode_row;
+use crate::error::{is_fatal, map};
+
+type PgError = tokio_postgres::Error;
+
+/// An open PostgreSQL connection.
+///
+/// Made by [`PostgresDriver`](crate::PostgresDriver); the engine uses it as a
+/// `Box<dyn Connection>`. Its tokio-postgres connection task runs on `tokio::spawn`.
+pub struct PgConnection {
+    client: Client,
+    cache: StatementCache,
+    state: State,
+    canceller: Canceller,
+}
+
+/// What `is_usable` reports from.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// Set before each await on the server and cleared after: still set means a caller
+    /// dropped the future mid-operation.
+    in_flight: bool,
+    /// A connection-level error was seen.
+    broken: bool,
+}
+
+impl std::fmt::Debug for PgConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgConnection")
+            .field("cached_statements", &self.cache.len())
+            .field("usable", &self.is_usable())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Awaits `fut` with the in-flight flag up, and maps a failure (marking the connection
+/// broken when the failure is connection-level).
+async fn track<T>(state: &mut State, fut: impl Future<Output = Result<T, PgError>>) -> Result<T> {
+    state.in_flight = true;
+    let result = fut.await;
+    state.in_flight = false;
+    result.map_err(|e| fail(state, &e))
+}
+
+fn fail(state: &mut State, e: &PgError) -> Error {
+    let err = map(e);
+    if is_fatal(&err) {
+        state.broken = true;
+    }
+    err
+}
+
+/// A cached statement the server no longer accepts (its result type changed after DDL, or
+/// it was deallocated): evict it and prepare again.
+fn is_stale(e: &PgError) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        (db.code() == &SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan"))
+            || db.code() == &SqlState::INVALID_SQL_STATEMENT_NAME
+    })
+}
+
+/// Statements after which cached plans may be wrong or gone.
+fn changes_schema(sql: &str) -> bool {
+    let first = sql
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "CREATE" | "DROP" | "ALTER" | "DISCARD" | "DEALLOCATE" | "COMMENT"
+    )
+}
+
+fn refs<'a>(bound: &'a [Bound<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect()
+}
+
+enum Output {
+    Rows(Vec<tokio_postgres::Row>),
+    Count(u64),
+}
+
+impl PgConnection {
+    pub(crate) fn new(client: Client, cache_capacity: usize, canceller: Canceller) -> Self {
+        PgConnection {
+            client,
+            cache: StatementCache::new(cache_capacity),
+            state: State::default(),
+            canceller,
+        }
+    }
+
+    /// How many prepared statements this connection keeps.
+    pub fn cached_statements(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// The underlying tokio-postgres client, for what philtre does not cover (COPY, LISTEN).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.state.in_flight {
+            return Err(Error::ConnectionLost(
+                "an earlier operation on this connection was abandoned mid-flight".into(),
+            ));
+        }
+        if self.state.broken || self.client.is_closed() {
+            return Err(Error::ConnectionLost(
+                "the connection to PostgreSQL is closed".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The cached statement for `sql`, preparing it on a miss.
+    pub(crate) async fn prepared(&mut self, sql: &str) -> Result<Prepared> {
+        if let Some(p) = self.cache.get(sql) {
+            return Ok(p);
+        }
+        let stmt = track(&mut self.state, self.client.prepare(sql)).await?;
+        Ok(self.cache.insert(sql, stmt))
+    }
+
+    /// Prepares (cached), binds and runs, retrying once if the cached plan went stale.
+    async fn run(&mut self, sql: &str, params: &[Value], rows: bool) -> Result<(Output, Prepared)> {
+        self.check_usable()?;
+        let mut first_error: Option<PgError> = None;
+        loop {
+            let p = self.prepared(sql).await?;
+            let bound = bind_all(params, p.stmt.params())?;
+            let args = refs(&bound);
+            let client = &self.client;
+            let stmt = &p.stmt;
+            self.state.in_flight = true;
+            let result = if rows {
+                client.query(stmt, &args).await.map(Output::Rows)
+            } else {
+                client.execute(stmt, &args).await.map(Output::Count)
+            };
+            self.state.in_flight = false;
+            match result {
+                Ok(out) => return Ok((out, p)),
+                Err(e) if first_error.is_none() && is_stale(&e) => {
+                    tracing::debug!(sql, "prepared statement went stale; preparing it again");
+                    self.cache.remove(sql);
+                    first_error = Some(e);
+                }
+                Err(e) => {
+                    self.cache.remove_if_stale(sql, &e);
+                    // Inside a transaction the retry only meets "transaction aborted":
+                    // report the error that aborted it.
+                    let aborted = e.code() == Some(&SqlState::IN_FAILED_SQL_TRANSACTION);
+                    let e = match first_error {
+                        Some(first) if aborted => first,
+                        _ => e,
+                    };
+                    return Err(fail(&mut self.state, &e));
+                }
+            }
+        }
+    }
+
+    /// Runs a catalog query with typed parameters, returning tokio-postgres rows.
+    pub(crate) async fn catalog_rows(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        self.check_usable()?;
+        let p = self.prepared(sql).await?;
+        track(&mut self.state, self.client.query(&p.stmt, params)).await
+    }
+}
+
+impl StatementCache {
+    fn remove_if_stale(&mut self, sql: &str, e: &PgError) {
+        if is_stale(e) {
+            self.remove(sql);
+        }
+    }
+}
+
+impl Drop for PgConnection {
+    /// A connection dropped with an operation abandoned mid-flight asks the server to
+    /// cancel it, so a long query does not run on for nobody.
+    fn drop(&mut self) {
+        if self.state.in_flight && !self.client.is_closed() {
+            self.canceller.fire();
+        }
+    }
+}
+
+#[async_trait]
+impl Connection for PgConnection {
+    async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
+        if params.is_empty() && changes_schema(sql) {
+            // DDL takes no parameters; run it unprepared and drop plans it may invalidate.
+            self.batch(sql).await?;
+            return Ok(ExecResult::default());
+        }
+        let (out, _) = self.run(sql, &params, false).await?;
+        let rows_affected = match out {
+            Output::Count(n) => n,
+            Output::Rows(rows) => rows.len() as u64,
+        };
+        Ok(ExecResult {
+            rows_affected,
+            last_insert_id: None,
+        })
+    }
+
+    async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
+        let (out, p) = self.run(sql, &params, true).await?;
+        let pg_rows = match out {
+            Output::Rows(rows) => rows,
+            Output::Count(_) => Vec::new(),
+        };
+        let rows = pg_rows
+            .iter()
+            .map(|r| decode_row(r).map(|values| Row::new(p.columns.clone(), values)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Rows {
+            columns: p.columns,
+            rows,
+        })
+    }
+
+    /// Sends every execute at once on the one client (pipelined), inside whatever
+    /// transaction is open; the first failure in order is returned after all have finished.
+    async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
+        self.check_usable()?;
+        if param_sets.is_empty() {
+            return Ok(ExecResult::default());
+        }
+        let p = self.prepared(sql).await?;
+        let bound = param_sets
+            .iter()
+            .map(|set| bind_all(set, p.stmt.params()))
+            .collect::<Result<Vec<_>>>()?;
+        let args: Vec<_> = bound.iter().map(|b| refs(b)).collect();
+        let client = &self.client;
+        let all = join_all(args.iter().map(|a| client.execute(&p.stmt, a)));
+        let results = track(&mut self.state, async { Ok(all.await) }).await?;
+        let mut total = ExecResult::default();
+        for r in results {
+            match r {
+                Ok(n) => total.rows_affected += n,
+                Err(e) => {
+                    self.cache.remove_if_stale(sql, &e);
+                    return Err(fail(&mut self.state, &e));
+                }
+            }
+        }
+        Ok(total)
+    }
+
+    async fn batch(&mut self, sql: &str) -> Result<()> {
+        self.check_usable()?;
+        let result = track(&mut self.state, self.client.batch_execute(sql)).await;
+        if changes_schema(sql) {
+            self.cache.clear();
+        }
+        result
+    }
+
+    async fn ping(&mut self) -> Result<()> {
+        self.check_usable()?;
+        track(&mut self.state, self.client.check_connection()).await
+    }
+
+    fn is_usable(&self) -> bool {
+        !self.state.in_flight && !self.state.broken && !self.client.is_closed()
+    }
+
+    async fn table_names(&mut self) -> Result<Vec<String>> {
+        crate::reflect::table_names(self).await
+    }
+
+    async fn reflect_table(&mut self, name: &str) -> Result<Option<Table>> {
+        crate::reflect::reflect_table(self, name).await
+    }
+}
