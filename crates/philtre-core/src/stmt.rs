@@ -12,7 +12,7 @@ pub use delete::Delete;
 pub use insert::Insert;
 pub use select::{select, FromItem, Join, JoinKind, Select};
 pub(crate) use text::TextPiece;
-pub use text::{text, text_returns_rows, Params, Text};
+pub use text::{first_keyword, text, text_returns_rows, Params, Text};
 pub use update::Update;
 
 /// A list of `(column, value)` pairs, as `insert().values(...)` and `update().values(...)` take.

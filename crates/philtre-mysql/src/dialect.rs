@@ -1,8 +1,8 @@
 //! [`MysqlDialect`]: what MySQL's and MariaDB's SQL says differently from the shared compiler.
 
 use philtre_core::compiler::{
-    write_column_ddl_common, write_identifier_common, write_limit_offset_common,
-    write_literal_common, SqlWriter,
+    write_column_ddl_common, write_drop_index_common, write_identifier_common,
+    write_limit_offset_common, write_literal_common, SqlWriter,
 };
 use philtre_core::{
     Column, Dialect, Error, Expr, Index, Result, ServerDefault, SqlType, Table, Value,
@@ -161,8 +161,7 @@ impl Dialect for MysqlDialect {
     }
 
     fn write_drop_index(&self, w: &mut SqlWriter<'_>, table: &Table, index: &Index) {
-        w.push("DROP INDEX ");
-        w.ident(&index.name);
+        write_drop_index_common(w, table, index);
         w.push(" ON ");
         w.ident(table.name());
     }

@@ -124,22 +124,10 @@ fn bind(stmt: &mut Statement<'_>, params: Vec<Value>) -> Result<()> {
 
 /// Whether the statement's first keyword is INSERT or REPLACE (comments skipped).
 fn is_insert(sql: &str) -> bool {
-    let mut rest = sql.trim_start();
-    loop {
-        if let Some(r) = rest.strip_prefix("--") {
-            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else {
-            break;
-        }
-    }
-    let word: String = rest
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    word == "INSERT" || word == "REPLACE"
+    matches!(
+        philtre_core::stmt::first_keyword(sql).as_str(),
+        "INSERT" | "REPLACE"
+    )
 }
 
 #[cfg(test)]

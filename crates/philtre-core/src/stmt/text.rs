@@ -298,23 +298,7 @@ mod tests {
 /// Whether raw SQL yields rows: it starts with a query keyword (`SELECT`, `WITH`, `VALUES`,
 /// `PRAGMA`, `SHOW`, `EXPLAIN`, `DESCRIBE`, `TABLE`) or has a `RETURNING` clause.
 pub fn text_returns_rows(sql: &str) -> bool {
-    let mut rest = sql.trim_start();
-    loop {
-        if let Some(r) = rest.strip_prefix("--") {
-            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else if let Some(r) = rest.strip_prefix('(') {
-            rest = r.trim_start();
-        } else {
-            break;
-        }
-    }
-    let word: String = rest
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    let word = first_keyword(sql);
     let query_word = matches!(
         word.as_str(),
         "SELECT"
@@ -331,6 +315,26 @@ pub fn text_returns_rows(sql: &str) -> bool {
         || unquoted(sql)
             .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
             .any(|w| w.eq_ignore_ascii_case("RETURNING"))
+}
+
+/// The statement's first keyword, upper-cased, after comments and opening parentheses.
+pub fn first_keyword(sql: &str) -> String {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix('(') {
+            rest = r.trim_start();
+        } else {
+            break;
+        }
+    }
+    rest.chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 /// The SQL with quoted text blanked out.
