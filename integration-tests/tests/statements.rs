@@ -258,3 +258,21 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn casts_run_on_every_backend(db) {
+        let row = db
+            .engine
+            .execute(select([
+                lit("42").cast(Integer).label("n"),
+                lit(7).cast(String(10)).label("s"),
+                lit("2.50").cast(Numeric(10, 2)).label("d"),
+            ]))
+            .await?
+            .one()?;
+        assert_eq!(row.get::<i64>("n")?, 42);
+        assert_eq!(row.get::<String>("s")?, "7");
+        assert_eq!(row.get::<f64>("d")?, 2.5);
+        Ok(())
+    }
+}

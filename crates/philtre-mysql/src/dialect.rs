@@ -83,6 +83,23 @@ impl Dialect for MysqlDialect {
         Ok(())
     }
 
+    /// MySQL's CAST accepts only its own target names, not column types.
+    fn write_cast_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> Result<()> {
+        match ty {
+            SqlType::SmallInteger | SqlType::Integer | SqlType::BigInteger | SqlType::Boolean => {
+                w.push("SIGNED");
+            }
+            SqlType::String(Some(n)) => w.push(&format!("CHAR({n})")),
+            SqlType::String(None) | SqlType::Text | SqlType::Uuid => w.push("CHAR"),
+            SqlType::Float => w.push("DOUBLE"),
+            SqlType::Numeric(Some((p, s))) => w.push(&format!("DECIMAL({p}, {s})")),
+            SqlType::Numeric(None) => w.push("DECIMAL(65, 30)"),
+            SqlType::LargeBinary => w.push("BINARY"),
+            other => self.write_type(w, other)?,
+        }
+        Ok(())
+    }
+
     fn autoincrement_suffix(&self) -> &'static str {
         " AUTO_INCREMENT"
     }

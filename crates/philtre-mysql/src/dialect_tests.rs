@@ -202,3 +202,20 @@ fn flags() -> Result<()> {
     assert_eq!(MY.name(), "mysql");
     Ok(())
 }
+
+#[test]
+fn cast_uses_mysql_target_names() -> Result<()> {
+    let users = users();
+    let q = select([
+        users.c("name").cast(Integer),
+        users.c("id").cast(String(10)),
+        users.c("id").cast(Text),
+        users.c("id").cast(Numeric(10, 2)),
+    ]);
+    assert_eq!(
+        q.to_sql(&MY)?,
+        "SELECT CAST(`users`.`name` AS SIGNED), CAST(`users`.`id` AS CHAR(10)), \
+         CAST(`users`.`id` AS CHAR), CAST(`users`.`id` AS DECIMAL(10, 2)) FROM `users`"
+    );
+    Ok(())
+}

@@ -33,6 +33,12 @@ pub trait Dialect: Debug + Send + Sync + 'static {
     /// Appends the DDL type of a column type.
     fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> Result<()>;
 
+    /// Appends the target type of `CAST(x AS type)`; the DDL type unless the database
+    /// spells cast targets differently (MySQL: `SIGNED`, `CHAR`, ...).
+    fn write_cast_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> Result<()> {
+        self.write_type(w, ty)
+    }
+
     /// Appends the type of an autoincrementing primary key column (`SERIAL`, `INTEGER`, ...).
     fn write_autoincrement_type(&self, w: &mut SqlWriter<'_>, column: &Column) -> Result<()> {
         self.write_type(w, &column.ty)

@@ -171,7 +171,7 @@ impl SqlWriter<'_> {
                 self.push("CAST(");
                 self.expr(inner)?;
                 self.push(" AS ");
-                self.dialect().write_type(self, ty)?;
+                self.dialect().write_cast_type(self, ty)?;
                 self.push(")");
                 Ok(())
             }
