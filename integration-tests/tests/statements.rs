@@ -224,6 +224,14 @@ backend_test! {
         }
         let err = db.engine.execute(users.select().where_(users.c("name").eq(3.5))).await.unwrap_err();
         assert!(matches!(err, Error::TypeMismatch { .. }), "{err:?}");
+        // executemany checks every row, not only the first, before sending any
+        let mut conn = db.engine.connect().await?;
+        let err = conn
+            .execute_many(&users.insert(), [vec![("name", Value::from("ok"))], vec![("name", Value::from(5.5))]])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::TypeMismatch { .. }), "{err:?}");
+        drop(conn);
         // nothing was written
         let n: i64 = db.engine.execute(select([func::count_star()]).select_from(&users)).await?.scalar_one()?;
         assert_eq!(n, 0);

@@ -141,15 +141,7 @@ impl Connection {
         }
         // The template checked the first row; check the others the same way.
         for (col, v) in rows.iter().skip(1).flatten() {
-            if let Some(c) = insert.table.column(col) {
-                if !c.ty.accepts(v) {
-                    return Err(Error::TypeMismatch {
-                        column: format!("{}.{col}", insert.table.name()),
-                        expected: c.ty.to_string(),
-                        found: v.kind(),
-                    });
-                }
-            }
+            insert.table.check_value(col, v)?;
         }
         let echo = self.engine.echo();
         let state = self.ready().await?;

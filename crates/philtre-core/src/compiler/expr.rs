@@ -217,13 +217,8 @@ fn check_comparison(a: &Expr, b: &Expr) -> Result<()> {
 
 /// Checks that `value` may be bound to column `c` (unknown columns are reported elsewhere).
 pub(crate) fn check_bind(c: &ColumnRef, value: &Value) -> Result<()> {
-    let Some(table) = &c.table else { return Ok(()) };
-    match table.column(&c.name) {
-        Some(col) if !col.ty.accepts(value) => Err(Error::TypeMismatch {
-            column: format!("{}.{}", table.name(), c.name),
-            expected: col.ty.to_string(),
-            found: value.kind(),
-        }),
-        _ => Ok(()),
+    match &c.table {
+        Some(table) => table.check_value(&c.name, value),
+        None => Ok(()),
     }
 }

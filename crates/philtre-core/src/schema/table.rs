@@ -1,8 +1,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::error::{Error, Result};
 use crate::expr::{ColumnRef, Expr};
 use crate::schema::{CheckConstraint, Column, ForeignKey, Index, MetaData, UniqueConstraint};
+use crate::value::Value;
 
 /// A table: its columns and constraints. Cheap to clone (shared).
 ///
@@ -121,6 +123,19 @@ impl Table {
             table: Some(self.clone()),
             name: name.into(),
         })
+    }
+
+    /// Checks that `value` may be bound to `column`: [`Error::TypeMismatch`] naming the
+    /// column and both types if not. Unknown columns pass (they are reported elsewhere).
+    pub fn check_value(&self, column: &str, value: &Value) -> Result<()> {
+        match self.column(column) {
+            Some(col) if !col.ty.accepts(value) => Err(Error::TypeMismatch {
+                column: format!("{}.{column}", self.name()),
+                expected: col.ty.to_string(),
+                found: value.kind(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// The column that autoincrements, if any: a lone integer primary key unless turned off.
