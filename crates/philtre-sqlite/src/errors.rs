@@ -41,7 +41,6 @@ pub(crate) fn map_error(err: rusqlite::Error) -> Error {
             code: error.extended_code.to_string(),
             message: format!("{msg} (at offset {offset})"),
         }),
-        rusqlite::Error::Empty => Error::InvalidStatement("the SQL text is empty".into()),
         rusqlite::Error::MultipleStatement => Error::InvalidStatement(
             "several statements in one call: run them one by one, or through batch()".into(),
         ),

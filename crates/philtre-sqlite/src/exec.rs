@@ -3,14 +3,15 @@
 use std::sync::Arc;
 
 use philtre_core::{ExecResult, Result, Row, Rows, Value};
-use rusqlite::{Connection, Statement};
+use rusqlite::{CachedStatement, Connection, Statement};
 
 use crate::convert::{decode, encode, Decl};
 use crate::errors::map_error;
+use crate::sql_text::check_one_statement;
 
 /// Runs a statement and collects its rows, decoding each column by its declared type.
 pub(crate) fn query(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Rows> {
-    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    let mut stmt = prepare(conn, sql)?;
     bind(&mut stmt, params)?;
     let count = stmt.column_count();
     let mut names = Vec::with_capacity(count);
@@ -18,7 +19,7 @@ pub(crate) fn query(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<
         names.push(stmt.column_name(i).map_err(map_error)?.to_owned());
     }
     let columns: Arc<[String]> = names.into();
-    let decls: Vec<Decl> = stmt.columns().map(|c| Decl::of(c.decl_type())).collect();
+    let decls: Vec<Decl> = stmt.columns().iter().map(|c| Decl::of(c.decl_type())).collect();
     let mut out = Vec::new();
     let mut rows = stmt.raw_query();
     while let Some(row) = rows.next().map_err(map_error)? {
@@ -33,7 +34,7 @@ pub(crate) fn query(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<
 
 /// Runs a statement that returns no rows (any rows it does return are stepped and dropped).
 pub(crate) fn execute(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
-    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    let mut stmt = prepare(conn, sql)?;
     run(conn, &mut stmt, params, is_insert(sql))
 }
 
@@ -67,7 +68,7 @@ pub(crate) fn execute_many(
 }
 
 fn run_many(conn: &Connection, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
-    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    let mut stmt = prepare(conn, sql)?;
     let insert = is_insert(sql);
     let mut total = ExecResult::default();
     for params in param_sets {
@@ -104,6 +105,12 @@ fn run(
         rows_affected,
         last_insert_id,
     })
+}
+
+/// The cached prepared statement for `sql`, which must hold exactly one statement.
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
+    check_one_statement(sql)?;
+    conn.prepare_cached(sql).map_err(map_error)
 }
 
 /// Binds every value, after checking the statement has exactly that many parameters.

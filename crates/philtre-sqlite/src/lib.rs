@@ -120,6 +120,7 @@ mod errors;
 mod exec;
 mod options;
 mod reflect;
+mod sql_text;
 mod worker;
 
 pub use dialect::{SqliteDialect, SQLITE};
