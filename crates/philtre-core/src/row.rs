@@ -67,12 +67,18 @@ impl Row {
     /// # Ok::<(), philtre_core::Error>(())
     /// ```
     pub fn get<T: FromValue>(&self, index: impl RowIndex) -> Result<T> {
-        let value = self.try_get_value(&index)?;
-        let column = index
-            .position(self)
-            .and_then(|i| self.columns.get(i))
-            .map_or_else(|| index.describe(), Clone::clone);
-        value.clone().decode(&column)
+        let position = index.position(self);
+        let value = position
+            .and_then(|i| self.values.get(i))
+            .ok_or_else(|| Error::NoSuchRowColumn(index.describe()))?;
+        // The column name is only needed for the error, so it is looked up only then.
+        T::from_value(value.clone()).ok_or_else(|| Error::Decode {
+            column: position
+                .and_then(|i| self.columns.get(i))
+                .map_or_else(|| index.describe(), Clone::clone),
+            expected: T::EXPECTED,
+            found: value.kind().to_owned(),
+        })
     }
 
     /// Converts the whole row into a tuple or any [`FromRow`] type.

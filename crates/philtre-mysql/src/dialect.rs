@@ -46,6 +46,11 @@ impl Dialect for MysqlDialect {
         "mysql"
     }
 
+    /// mysql_async sends one statement per round trip; many rows go in one INSERT instead.
+    fn executemany_as_multirow_insert(&self) -> bool {
+        true
+    }
+
     fn write_identifier(&self, sql: &mut String, ident: &str) {
         write_identifier_common(sql, ident, '`');
     }

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use philtre_core::{Error, Result, Value};
-use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -58,27 +58,27 @@ pub(crate) fn split_type(decl: &str) -> (&str, Vec<&str>) {
 }
 
 /// The SQLite value a philtre value binds as (see the type table in the crate docs).
-pub(crate) fn encode(value: Value) -> Result<SqlValue> {
-    Ok(match value {
-        Value::Null => SqlValue::Null,
-        Value::Bool(b) => SqlValue::Integer(i64::from(b)),
-        Value::Int(i) => SqlValue::Integer(i),
-        Value::Float(f) => SqlValue::Real(f),
-        Value::Text(s) => SqlValue::Text(s),
-        Value::Bytes(b) => SqlValue::Blob(b),
-        Value::Decimal(d) => SqlValue::Text(d.to_string()),
-        Value::Date(d) => SqlValue::Text(d.format("%Y-%m-%d").to_string()),
-        Value::Time(t) => SqlValue::Text(format_time(t)),
-        Value::DateTime(dt) => SqlValue::Text(format_datetime(dt)),
-        Value::Uuid(u) => SqlValue::Text(u.hyphenated().to_string()),
-        Value::Json(j) => SqlValue::Text(j.to_string()),
-        other => {
-            return Err(Error::InvalidStatement(format!(
-                "a {} value cannot be bound on SQLite",
-                other.kind()
-            )))
-        }
-    })
+pub(crate) fn encode(value: &Value) -> Result<ToSqlOutput<'_>> {
+    let owned = |v| Ok(ToSqlOutput::Owned(v));
+    match value {
+        Value::Null => owned(SqlValue::Null),
+        Value::Bool(b) => owned(SqlValue::Integer(i64::from(*b))),
+        Value::Int(i) => owned(SqlValue::Integer(*i)),
+        Value::Float(f) => owned(SqlValue::Real(*f)),
+        // Text and blobs are bound straight from the caller's buffer, not copied.
+        Value::Text(s) => Ok(ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))),
+        Value::Bytes(b) => Ok(ToSqlOutput::Borrowed(ValueRef::Blob(b))),
+        Value::Decimal(d) => owned(SqlValue::Text(d.to_string())),
+        Value::Date(d) => owned(SqlValue::Text(d.format("%Y-%m-%d").to_string())),
+        Value::Time(t) => owned(SqlValue::Text(format_time(*t))),
+        Value::DateTime(dt) => owned(SqlValue::Text(format_datetime(*dt))),
+        Value::Uuid(u) => owned(SqlValue::Text(u.hyphenated().to_string())),
+        Value::Json(j) => owned(SqlValue::Text(j.to_string())),
+        other => Err(Error::InvalidStatement(format!(
+            "a {} value cannot be bound on SQLite",
+            other.kind()
+        ))),
+    }
 }
 
 /// `HH:MM:SS`, with `.ffffff` when there are microseconds (`.fffffffff` for nanoseconds).

@@ -1,7 +1,5 @@
 //! [`SqliteDriver`] and [`SqliteConnection`]: the `philtre_core` driver contract on rusqlite.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use async_trait::async_trait;
 use philtre_core::{
     Connection, DatabaseUrl, Dialect, Driver, Error, ExecResult, Result, Rows, Table, Value,
@@ -10,19 +8,16 @@ use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
 use crate::options::Options;
-use crate::worker::Worker;
+use crate::handle::{Handle, Shape};
 use crate::{exec, reflect};
-
-/// Numbers worker threads, for their names (`philtre-sqlite-3`).
-static THREADS: AtomicU64 = AtomicU64::new(0);
 
 /// Opens connections to one SQLite database.
 ///
-/// A file database gets a new connection (and worker thread) per [`connect`](Driver::connect).
+/// A file database gets a new connection per [`connect`](Driver::connect).
 /// An in-memory database is different: every SQLite `:memory:` connection is a database of
-/// its own, so the driver opens ONE connection on the first `connect` and keeps its worker
-/// alive; every later `connect` returns another handle to that same worker (SQLAlchemy's
-/// `StaticPool`). Handles queue their statements on the one thread, so every checkout sees
+/// its own, so the driver opens ONE connection on the first `connect` and keeps it open;
+/// every later `connect` returns another handle to that same connection (SQLAlchemy's
+/// `StaticPool`). Handles take turns on the one connection, so every checkout sees
 /// the same database — and, as with `StaticPool`, the same transaction state. The database
 /// lives as long as the driver or any handle; each driver has its own.
 #[derive(Debug)]
@@ -31,7 +26,7 @@ pub struct SqliteDriver {
     url: String,
     options: Options,
     /// The single shared connection of an in-memory database, opened on first use.
-    memory: OnceCell<Worker>,
+    memory: OnceCell<Handle>,
 }
 
 impl SqliteDriver {
@@ -57,14 +52,10 @@ impl SqliteDriver {
         self.options.is_memory()
     }
 
-    async fn open_worker(&self) -> Result<Worker> {
+    async fn open(&self) -> Result<Handle> {
         let options = self.options.clone();
         let url = self.url.clone();
-        let n = THREADS.fetch_add(1, Ordering::Relaxed);
-        Worker::spawn(format!("philtre-sqlite-{n}"), &self.url, move || {
-            options.open(&url)
-        })
-        .await
+        Handle::open(&self.url, self.options.timeout, move || options.open(&url)).await
     }
 }
 
@@ -75,65 +66,66 @@ impl Driver for SqliteDriver {
     }
 
     async fn connect(&self) -> Result<Box<dyn Connection>> {
-        let worker = if self.options.is_memory() {
-            let worker = self.memory.get_or_try_init(|| self.open_worker()).await?;
-            if !worker.is_alive() {
+        let handle = if self.options.is_memory() {
+            let handle = self.memory.get_or_try_init(|| self.open()).await?;
+            if !handle.is_usable() {
                 return Err(Error::Connect {
                     url: self.url.clone(),
-                    message: "the in-memory database's connection thread has stopped".into(),
+                    message: "the in-memory database's connection was abandoned after a panic"
+                        .into(),
                 });
             }
-            worker.clone()
+            handle.clone()
         } else {
-            self.open_worker().await?
+            self.open().await?
         };
-        Ok(Box::new(SqliteConnection { worker }))
+        Ok(Box::new(SqliteConnection { handle }))
     }
 }
 
-/// One connection: a handle to the worker thread that owns the `rusqlite::Connection`.
-///
-/// Every operation is sent to the worker whole and awaited once. Dropping an operation's
-/// future does not stop it: the worker finishes it and the connection stays usable and in
-/// step. Dropping the handle ends the worker (for a file database).
+/// One connection. Operations run inline when quick and on tokio's blocking pool when not
+/// (see the crate docs); either way an operation runs whole, so a dropped future never
+/// leaves the connection half way through a statement.
 #[derive(Debug)]
 pub struct SqliteConnection {
-    worker: Worker,
+    handle: Handle,
 }
 
 #[async_trait]
 impl Connection for SqliteConnection {
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
         let sql = sql.to_owned();
-        self.worker
-            .call(move |c| exec::execute(c, &sql, params))
+        self.handle
+            .call(Shape::Statement, move |c, b| exec::execute(c, b, &sql, &params))
             .await
     }
 
     async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
         let sql = sql.to_owned();
-        self.worker
-            .call(move |c| exec::query(c, &sql, params))
+        self.handle
+            .call(Shape::Statement, move |c, b| exec::query(c, b, &sql, &params))
             .await
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
         let sql = sql.to_owned();
-        self.worker
-            .call(move |c| exec::execute_many(c, &sql, param_sets))
+        self.handle
+            .call(Shape::Script, move |c, _| exec::execute_many(c, &sql, &param_sets))
             .await
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {
         let sql = sql.to_owned();
-        self.worker
-            .call(move |c| c.execute_batch(&sql).map_err(crate::errors::map_error))
+        self.handle
+            .call(Shape::Script, move |c, _| {
+                c.execute_batch(&sql).map_err(crate::errors::map_error)
+            })
             .await
     }
 
     async fn ping(&mut self) -> Result<()> {
-        self.worker
-            .call(|c| {
+        self.handle
+            .call(Shape::Statement, |c, _| {
                 c.query_row("SELECT 1", [], |_| Ok(()))
                     .map_err(crate::errors::map_error)
             })
@@ -141,17 +133,19 @@ impl Connection for SqliteConnection {
     }
 
     fn is_usable(&self) -> bool {
-        self.worker.is_alive()
+        self.handle.is_usable()
     }
 
     async fn table_names(&mut self) -> Result<Vec<String>> {
-        self.worker.call(|c| reflect::table_names(c)).await
+        self.handle
+            .call(Shape::Statement, |c, _| reflect::table_names(c))
+            .await
     }
 
     async fn reflect_table(&mut self, name: &str) -> Result<Option<Table>> {
         let name = name.to_owned();
-        self.worker
-            .call(move |c| reflect::reflect_table(c, &name))
+        self.handle
+            .call(Shape::Statement, move |c, _| reflect::reflect_table(c, &name))
             .await
     }
 }

@@ -1,4 +1,4 @@
-//! The whole operations a worker runs: bind, step every row, build the result.
+//! The whole operations a connection runs: bind, step every row, build the result.
 
 use std::sync::Arc;
 
@@ -7,11 +7,18 @@ use rusqlite::{CachedStatement, Connection, Statement};
 
 use crate::convert::{decode, encode, Decl};
 use crate::errors::map_error;
+use crate::handle::Budget;
 use crate::sql_text::check_one_statement;
 
 /// Runs a statement and collects its rows, decoding each column by its declared type.
-pub(crate) fn query(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<Rows> {
+pub(crate) fn query(
+    conn: &Connection,
+    budget: &Budget<'_>,
+    sql: &str,
+    params: &[Value],
+) -> Result<Rows> {
     let mut stmt = prepare(conn, sql)?;
+    budget.allow_for_read_only(stmt.readonly());
     bind(&mut stmt, params)?;
     let count = stmt.column_count();
     let mut names = Vec::with_capacity(count);
@@ -33,8 +40,14 @@ pub(crate) fn query(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<
 }
 
 /// Runs a statement that returns no rows (any rows it does return are stepped and dropped).
-pub(crate) fn execute(conn: &Connection, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
+pub(crate) fn execute(
+    conn: &Connection,
+    budget: &Budget<'_>,
+    sql: &str,
+    params: &[Value],
+) -> Result<ExecResult> {
     let mut stmt = prepare(conn, sql)?;
+    budget.allow_for_read_only(stmt.readonly());
     run(conn, &mut stmt, params, is_insert(sql))
 }
 
@@ -45,7 +58,7 @@ pub(crate) fn execute(conn: &Connection, sql: &str, params: Vec<Value>) -> Resul
 pub(crate) fn execute_many(
     conn: &Connection,
     sql: &str,
-    param_sets: Vec<Vec<Value>>,
+    param_sets: &[Vec<Value>],
 ) -> Result<ExecResult> {
     let own_transaction = conn.is_autocommit() && param_sets.len() > 1;
     if own_transaction {
@@ -67,7 +80,7 @@ pub(crate) fn execute_many(
     result
 }
 
-fn run_many(conn: &Connection, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
+fn run_many(conn: &Connection, sql: &str, param_sets: &[Vec<Value>]) -> Result<ExecResult> {
     let mut stmt = prepare(conn, sql)?;
     let insert = is_insert(sql);
     let mut total = ExecResult::default();
@@ -83,7 +96,7 @@ fn run_many(conn: &Connection, sql: &str, param_sets: Vec<Vec<Value>>) -> Result
 fn run(
     conn: &Connection,
     stmt: &mut Statement<'_>,
-    params: Vec<Value>,
+    params: &[Value],
     insert: bool,
 ) -> Result<ExecResult> {
     bind(stmt, params)?;
@@ -114,7 +127,7 @@ fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
 }
 
 /// Binds every value, after checking the statement has exactly that many parameters.
-fn bind(stmt: &mut Statement<'_>, params: Vec<Value>) -> Result<()> {
+fn bind(stmt: &mut Statement<'_>, params: &[Value]) -> Result<()> {
     let expected = stmt.parameter_count();
     if expected != params.len() {
         return Err(philtre_core::Error::InvalidStatement(format!(
@@ -122,7 +135,7 @@ fn bind(stmt: &mut Statement<'_>, params: Vec<Value>) -> Result<()> {
             params.len()
         )));
     }
-    for (i, value) in params.into_iter().enumerate() {
+    for (i, value) in params.iter().enumerate() {
         stmt.raw_bind_parameter(i + 1, encode(value)?)
             .map_err(map_error)?;
     }

@@ -37,13 +37,24 @@
 //!
 //! # Connections and cancellation
 //!
-//! rusqlite is synchronous, so each connection lives on its own `std::thread`. An operation
-//! (prepare from the per-connection statement cache, bind, step every row, decode) is sent
-//! to that thread whole, and the caller awaits one reply: the executor never blocks. If the
-//! caller's future is dropped, the thread still finishes the operation, so the connection is
-//! never out of step and stays usable. An in-memory database is ONE connection kept alive
-//! by the driver; `connect()` hands out handles to it, which share its database and, as with
-//! SQLAlchemy's `StaticPool`, its transaction state.
+//! SQLite answers most statements in microseconds, less than a hop to another thread and
+//! back would cost. So an operation (prepare from the per-connection statement cache, bind,
+//! step every row, decode) first runs inline, on the task that awaits it, and moves to
+//! tokio's blocking pool only when it would block the executor:
+//!
+//! - when the database is locked: inline, the busy timeout is 0; a statement that found a
+//!   lock before changing anything runs again on the blocking pool, which waits up to
+//!   `timeout`;
+//! - when it runs long: a single statement outside a transaction that takes more than 5 ms
+//!   inline is interrupted (SQLite undoes it) and runs again, to the end, on the blocking
+//!   pool. Inside a transaction nothing is interrupted (SQLite would roll the whole
+//!   transaction back), so a long statement there runs inline to its end.
+//!
+//! An operation on the blocking pool always runs whole: if the caller's future is dropped,
+//! it still finishes, so the connection is never out of step and stays usable; the next
+//! operation waits for it. An in-memory database is ONE connection kept open by the driver;
+//! `connect()` hands out handles to it, which take turns on it and share its database and,
+//! as with SQLAlchemy's `StaticPool`, its transaction state.
 //!
 //! `execute_many` prepares the statement once and runs it per parameter set. Outside a
 //! transaction it wraps the sets in a `BEGIN ... COMMIT` of its own, so they are written
@@ -118,10 +129,10 @@ mod dialect;
 mod driver;
 mod errors;
 mod exec;
+mod handle;
 mod options;
 mod reflect;
 mod sql_text;
-mod worker;
 
 pub use dialect::{SqliteDialect, SQLITE};
 pub use driver::{SqliteConnection, SqliteDriver};

@@ -95,6 +95,11 @@ impl Connection {
 
     /// Runs one statement once per row of values (executemany), e.g. an insert template
     /// with many rows: `execute_many(users.insert(), rows)`.
+    ///
+    /// PostgreSQL pipelines the rows; SQLite runs them in one call on the connection; on
+    /// MySQL they are sent as multi-row `INSERT`s of up to 1,000 rows each (inside a
+    /// transaction of their own when there are several and none is open), since each
+    /// statement costs a round trip there. `last_insert_id` is the id of the last row.
     pub async fn execute_many<C, V, R>(
         &mut self,
         insert: &philtre_core::Insert,
@@ -112,6 +117,20 @@ impl Connection {
         let Some(first) = rows.first() else {
             return Ok(CursorResult::affected(0, None, None));
         };
+        for row in &rows[1..] {
+            if row.len() != first.len() || row.iter().any(|(c, _)| !first.iter().any(|f| f.0 == *c)) {
+                return Err(Error::InvalidStatement(
+                    "every row of execute_many must name the same columns".into(),
+                ));
+            }
+        }
+        // The compiler checks the first row; check the others the same way.
+        for (col, v) in rows.iter().skip(1).flatten() {
+            insert.table.check_value(col, v)?;
+        }
+        if rows.len() > 1 && self.dialect().executemany_as_multirow_insert() {
+            return self.insert_multirow(insert, &rows).await;
+        }
         let template = insert
             .clone()
             .values(first.iter().map(|(c, v)| (c.clone(), v.clone())));
@@ -119,11 +138,6 @@ impl Connection {
         let order: Vec<&String> = first.iter().map(|(c, _)| c).collect();
         let mut param_sets = Vec::with_capacity(rows.len());
         for row in &rows {
-            if row.len() != order.len() {
-                return Err(Error::InvalidStatement(
-                    "every row of execute_many must name the same columns".into(),
-                ));
-            }
             let mut params: Vec<Value> = Vec::with_capacity(compiled.params.len());
             for col in &order {
                 let v = row
@@ -139,10 +153,6 @@ impl Connection {
             params.extend(compiled.params[order.len()..].iter().cloned());
             param_sets.push(params);
         }
-        // The template checked the first row; check the others the same way.
-        for (col, v) in rows.iter().skip(1).flatten() {
-            insert.table.check_value(col, v)?;
-        }
         let echo = self.engine.echo();
         let state = self.ready().await?;
         if echo {
@@ -154,6 +164,36 @@ impl Connection {
             None,
             r.last_insert_id,
         ))
+    }
+
+    /// executemany as multi-row INSERTs, all or nothing.
+    async fn insert_multirow(
+        &mut self,
+        insert: &philtre_core::Insert,
+        rows: &[Vec<(String, Value)>],
+    ) -> Result<CursorResult> {
+        // MySQL allows 65,535 placeholders in one statement.
+        let per_row = rows[0].len().max(1) + insert.table.columns().len();
+        let chunk = (65_535 / per_row).clamp(1, 1_000);
+        let chunks: Vec<_> = rows
+            .chunks(chunk)
+            .map(|c| {
+                insert
+                    .clone()
+                    .rows(c.iter().map(|r| r.iter().cloned()))
+                    .compile(self.dialect())
+            })
+            .collect::<Result<_>>()?;
+        let sizes: Vec<usize> = rows.chunks(chunk).map(<[_]>::len).collect();
+        let (affected, last_id) = if chunks.len() > 1 && !self.in_transaction() {
+            let mut tx = self.begin().await?;
+            let done = run_chunks(&mut tx, chunks, &sizes).await?;
+            tx.commit().await?;
+            done
+        } else {
+            run_chunks(self, chunks, &sizes).await?
+        };
+        Ok(CursorResult::affected(affected, None, last_id))
     }
 
     /// Runs an already compiled statement.
@@ -223,6 +263,27 @@ impl Connection {
     pub async fn ping(&mut self) -> Result<()> {
         self.ready().await?.raw.ping().await
     }
+}
+
+/// Runs compiled multi-row INSERTs of `sizes` rows each: the rows affected and the last
+/// row's id.
+async fn run_chunks(
+    conn: &mut Connection,
+    chunks: Vec<Compiled>,
+    sizes: &[usize],
+) -> Result<(u64, Option<i64>)> {
+    let mut affected = 0;
+    let mut last_id = None;
+    for (compiled, &size) in chunks.into_iter().zip(sizes) {
+        let r = conn.run(compiled).await?;
+        affected += r.rows_affected();
+        // A multi-row INSERT reports its first id; InnoDB gives such an insert consecutive
+        // ids, so the last row's is known.
+        last_id = r
+            .last_insert_id()
+            .map(|first| first + i64::try_from(size).unwrap_or(i64::MAX) - 1);
+    }
+    Ok((affected, last_id))
 }
 
 impl Drop for Connection {

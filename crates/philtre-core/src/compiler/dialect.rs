@@ -117,6 +117,13 @@ pub trait Dialect: Debug + Send + Sync + 'static {
         false
     }
 
+    /// Whether executemany of an INSERT should be sent as multi-row `INSERT ... VALUES
+    /// (...), (...)` statements rather than once per row: for backends whose driver cannot
+    /// pipeline, so that each row would otherwise cost a round trip.
+    fn executemany_as_multirow_insert(&self) -> bool {
+        false
+    }
+
     /// The statement that opens a transaction.
     fn begin_sql(&self) -> &'static str {
         "BEGIN"

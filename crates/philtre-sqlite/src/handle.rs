@@ -1,0 +1,215 @@
+//! [`Handle`]: one `rusqlite::Connection`, run inline on the caller's task when that is
+//! quick, and on tokio's blocking pool when it is not.
+//!
+//! SQLite answers most statements in microseconds, far less than a hop to another thread
+//! and back costs. So an operation first runs inline, on the task that awaits it, with two
+//! limits that keep the executor from blocking:
+//!
+//! - no busy waiting inline: the connection's busy timeout is 0 there, and an operation
+//!   that finds the database locked (and changed nothing) moves to the blocking pool, where
+//!   it waits with the configured timeout;
+//! - a time budget: a single statement that runs longer than [`INLINE_BUDGET`] is
+//!   interrupted (SQLite undoes the statement) and runs again, to the end, on the blocking
+//!   pool. That holds for any statement outside a transaction and for read-only ones inside
+//!   it; a write inside a transaction is never interrupted, because SQLite would roll the
+//!   whole transaction back.
+//!
+//! Operations take the connection through a fair async lock, so they run in the order they
+//! were called, and an operation that moved to the blocking pool takes the lock with it. It
+//! runs to the end even if its caller stops waiting: the connection is never left half way
+//! through a statement, and the next operation waits (asynchronously) until it is done.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use philtre_core::{DbErrorKind, Error, Result};
+use rusqlite::Connection;
+use tokio::sync::Mutex;
+
+/// How long a statement may run inline before it moves to the blocking pool.
+pub(crate) const INLINE_BUDGET: Duration = Duration::from_millis(5);
+
+/// SQLite VM steps between two looks at the clock.
+const PROGRESS_STEPS: i32 = 4_000;
+
+/// `SQLITE_INTERRUPT`.
+const INTERRUPTED: &str = "9";
+
+/// How an operation may be retried on the blocking pool after an inline attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// One statement (or a read-only inspection): may be interrupted when it runs long
+    /// outside a transaction (or, if read-only, inside one), and retried when it found the
+    /// database locked.
+    Statement,
+    /// Several statements (a script, executemany): never interrupted; retried only when a
+    /// lock stopped it before it changed anything.
+    Script,
+}
+
+/// Lets an operation allow its inline interruption once it knows its statement is
+/// read-only, which is safe even inside a transaction.
+#[derive(Debug)]
+pub(crate) struct Budget<'a> {
+    deadline: Option<&'a Deadline>,
+}
+
+impl Budget<'_> {
+    /// Arms the inline time budget for a read-only statement.
+    pub(crate) fn allow_for_read_only(&self, read_only: bool) {
+        if let (Some(deadline), true) = (self.deadline, read_only) {
+            if deadline.at.load(Ordering::Relaxed) == u64::MAX {
+                deadline.set(Some(INLINE_BUDGET));
+            }
+        }
+    }
+}
+
+/// One SQLite connection; clones share it (the in-memory database's single connection).
+#[derive(Debug, Clone)]
+pub(crate) struct Handle {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    conn: Arc<Mutex<Connection>>,
+    /// Set when an operation panicked part way: the connection's state is unknown.
+    poisoned: AtomicBool,
+    busy_timeout: Duration,
+    deadline: Arc<Deadline>,
+}
+
+/// When an inline statement must stop, as nanoseconds since `base` (`u64::MAX`: never).
+#[derive(Debug)]
+struct Deadline {
+    base: Instant,
+    at: AtomicU64,
+}
+
+impl Deadline {
+    fn set(&self, at: Option<Duration>) {
+        let nanos = at.map_or(u64::MAX, |d| {
+            u64::try_from((self.base.elapsed() + d).as_nanos()).unwrap_or(u64::MAX)
+        });
+        self.at.store(nanos, Ordering::Relaxed);
+    }
+
+    fn passed(&self) -> bool {
+        let at = self.at.load(Ordering::Relaxed);
+        at != u64::MAX && u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX) > at
+    }
+}
+
+impl Handle {
+    /// Opens a connection with `open` on the blocking pool (opening may wait on file
+    /// locks), then sets it up for inline use.
+    pub(crate) async fn open<F>(url: &str, busy_timeout: Duration, open: F) -> Result<Handle>
+    where
+        F: FnOnce() -> Result<Connection> + Send + 'static,
+    {
+        let deadline = Arc::new(Deadline {
+            base: Instant::now(),
+            at: AtomicU64::new(u64::MAX),
+        });
+        let watch = deadline.clone();
+        let conn = tokio::task::spawn_blocking(move || {
+            let conn = open()?;
+            conn.busy_timeout(Duration::ZERO)
+                .map_err(crate::errors::map_error)?;
+            conn.progress_handler(PROGRESS_STEPS, Some(move || watch.passed()));
+            Ok::<_, Error>(conn)
+        })
+        .await
+        .map_err(|e| Error::Connect {
+            url: url.to_owned(),
+            message: format!("opening the connection failed: {e}"),
+        })??;
+        Ok(Handle {
+            shared: Arc::new(Shared {
+                conn: Arc::new(Mutex::new(conn)),
+                poisoned: AtomicBool::new(false),
+                busy_timeout,
+                deadline,
+            }),
+        })
+    }
+
+    /// Runs `op` on the connection: inline if it is free and the operation is quick, else
+    /// on the blocking pool (see the module docs).
+    pub(crate) async fn call<R, F>(&self, shape: Shape, op: F) -> Result<R>
+    where
+        F: Fn(&mut Connection, &Budget<'_>) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        if !self.is_usable() {
+            return Err(lost());
+        }
+        let mut conn = match self.shared.conn.clone().try_lock_owned() {
+            Ok(guard) => guard,
+            // Another operation holds the connection (a shared in-memory connection, or one
+            // still finishing for a caller that gave up): wait for it, in call order.
+            Err(_) => self.shared.conn.clone().lock_owned().await,
+        };
+        let autocommit = conn.is_autocommit();
+        let changes = conn.total_changes();
+        let statement = shape == Shape::Statement;
+        let deadline = &self.shared.deadline;
+        deadline.set((statement && autocommit).then_some(INLINE_BUDGET));
+        let budget = Budget {
+            deadline: statement.then_some(&**deadline),
+        };
+        let result = {
+            let _watch = PanicWatch(&self.shared.poisoned);
+            op(&mut conn, &budget)
+        };
+        deadline.set(None);
+        let Err(e) = result else {
+            return result;
+        };
+        let untouched = conn.is_autocommit() == autocommit && conn.total_changes() == changes;
+        let retry = match &e {
+            Error::Database(d) if d.code == INTERRUPTED => statement && untouched,
+            Error::Database(d) if d.kind == DbErrorKind::Busy => {
+                untouched && !self.shared.busy_timeout.is_zero()
+            }
+            _ => false,
+        };
+        if !retry {
+            return Err(e);
+        }
+        // The guard goes with the operation, so nothing runs in between.
+        let shared = self.shared.clone();
+        tokio::task::spawn_blocking(move || {
+            let _watch = PanicWatch(&shared.poisoned);
+            let set = |c: &Connection, t| c.busy_timeout(t).map_err(crate::errors::map_error);
+            set(&conn, shared.busy_timeout)?;
+            let result = op(&mut conn, &Budget { deadline: None });
+            set(&conn, Duration::ZERO)?;
+            result
+        })
+        .await
+        .map_err(|_| lost())?
+    }
+
+    /// False once an operation panicked part way (the connection's state is unknown).
+    pub(crate) fn is_usable(&self) -> bool {
+        !self.shared.poisoned.load(Ordering::Acquire)
+    }
+}
+
+/// Marks the connection poisoned if dropped during a panic.
+struct PanicWatch<'a>(&'a AtomicBool);
+
+impl Drop for PanicWatch<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+}
+
+fn lost() -> Error {
+    Error::ConnectionLost("an SQLite operation panicked; the connection was abandoned".into())
+}

@@ -1,0 +1,76 @@
+//! Statements run inline only while that cannot stall the executor: a lock wait or a long
+//! statement moves to the blocking pool. On a single-threaded runtime, anything that
+//! blocked the executor would stop the other task below from running at all.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use philtre_core::{Result, Value};
+
+use common::TempDb;
+
+#[tokio::test(flavor = "current_thread")]
+async fn waiting_for_a_lock_leaves_the_executor_free() -> Result<()> {
+    let db = TempDb::new("lock-wait");
+    let mut holder = db.connect().await?;
+    holder.batch("CREATE TABLE t (x INTEGER)").await?;
+    holder.batch("BEGIN IMMEDIATE").await?;
+    holder.execute("INSERT INTO t VALUES (1)", vec![]).await?;
+    // The holder commits from another task; it can only run if the waiter does not block.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        holder.batch("COMMIT").await
+    });
+    let mut waiter = db.connect().await?;
+    let started = Instant::now();
+    waiter.execute("INSERT INTO t VALUES (2)", vec![]).await?;
+    assert!(started.elapsed() >= Duration::from_millis(90));
+    release.await.expect("the release task ran")?;
+    let n = waiter.query("SELECT count(*) FROM t", vec![]).await?;
+    assert_eq!(n.rows[0].values(), [Value::Int(2)]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_statement_moves_off_the_executor() -> Result<()> {
+    let db = TempDb::new("long");
+    let mut conn = db.connect().await?;
+    // A ticker records the longest gap between its ticks while the statement runs.
+    let longest_gap = Arc::new(AtomicU64::new(0));
+    let gap = longest_gap.clone();
+    let ticker = tokio::spawn(async move {
+        let mut last = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let micros = u64::try_from(last.elapsed().as_micros()).unwrap_or(u64::MAX);
+            gap.fetch_max(micros, Ordering::Relaxed);
+            last = Instant::now();
+        }
+    });
+    tokio::task::yield_now().await;
+    let started = Instant::now();
+    let rows = conn
+        .query(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+             SELECT count(*) FROM c",
+            vec![],
+        )
+        .await?;
+    let took = started.elapsed();
+    ticker.abort();
+    assert_eq!(rows.rows[0].values(), [Value::Int(3_000_000)]);
+    let gap = Duration::from_micros(longest_gap.load(Ordering::Relaxed));
+    assert!(
+        took > Duration::from_millis(100),
+        "the statement took only {took:?}; make it longer"
+    );
+    // The inline budget is 5 ms; allow for a slow, shared machine.
+    assert!(
+        gap < took / 4,
+        "the executor stalled for {gap:?} of the statement's {took:?}"
+    );
+    Ok(())
+}
