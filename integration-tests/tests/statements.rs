@@ -284,3 +284,29 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn executemany_of_thousands_is_all_or_nothing(db) {
+        let users = db.users_table().await?;
+        let rows = |n: usize| (0..n).map(|i| vec![("name", Value::from(format!("u{i}")))]).collect::<Vec<_>>();
+        // More rows than one multi-row INSERT carries on MySQL: several statements, one result.
+        let mut conn = db.engine.connect().await?;
+        let r = conn.execute_many(&users.insert(), rows(2_500)).await?;
+        assert_eq!(r.rows_affected(), 2_500);
+        let last: i64 = conn.execute(select([func::max(users.c("id"))])).await?.scalar_one()?;
+        if db.backend != TestBackend::postgres {
+            assert_eq!(r.last_insert_id(), Some(last));
+        }
+        conn.execute(users.delete()).await?;
+        // A duplicate in the last rows (after the first 1,000) fails the whole call: outside
+        // a transaction nothing stays, and the connection goes on working.
+        let mut bad = rows(2_500);
+        bad[2_400] = vec![("name", Value::from("u3"))];
+        let err = conn.execute_many(&users.insert(), bad).await.unwrap_err();
+        assert_eq!(err.db_kind(), Some(philtre::DbErrorKind::UniqueViolation), "{err:?}");
+        assert!(!conn.in_transaction());
+        let n: i64 = conn.execute(select([func::count_star()]).select_from(&users)).await?.scalar_one()?;
+        assert_eq!(n, 0);
+        Ok(())
+    }
+}

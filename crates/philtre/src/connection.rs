@@ -96,10 +96,10 @@ impl Connection {
     /// Runs one statement once per row of values (executemany), e.g. an insert template
     /// with many rows: `execute_many(users.insert(), rows)`.
     ///
-    /// PostgreSQL pipelines the rows; SQLite runs them in one call on the connection; on
-    /// MySQL they are sent as multi-row `INSERT`s of up to 1,000 rows each (inside a
-    /// transaction of their own when there are several and none is open), since each
-    /// statement costs a round trip there. `last_insert_id` is the id of the last row.
+    /// All rows or none: outside a transaction, the rows are written in one of their own.
+    /// PostgreSQL pipelines them; SQLite runs them in one call on the connection; on MySQL
+    /// they are sent as multi-row `INSERT`s of up to 1,000 rows each, since each statement
+    /// costs a round trip there. `last_insert_id` is the id of the last row.
     pub async fn execute_many<C, V, R>(
         &mut self,
         insert: &philtre_core::Insert,
@@ -128,8 +128,26 @@ impl Connection {
         for (col, v) in rows.iter().skip(1).flatten() {
             insert.table.check_value(col, v)?;
         }
+        if rows.len() > 1 && !self.in_transaction() {
+            let mut tx = self.begin().await?;
+            let result = tx.execute_rows(insert, &rows).await?;
+            tx.commit().await?;
+            return Ok(result);
+        }
+        self.execute_rows(insert, &rows).await
+    }
+
+    /// executemany of checked rows, in the current transaction (if any).
+    async fn execute_rows(
+        &mut self,
+        insert: &philtre_core::Insert,
+        rows: &[Vec<(String, Value)>],
+    ) -> Result<CursorResult> {
+        let Some(first) = rows.first() else {
+            return Ok(CursorResult::affected(0, None, None));
+        };
         if rows.len() > 1 && self.dialect().executemany_as_multirow_insert() {
-            return self.insert_multirow(insert, &rows).await;
+            return self.insert_multirow(insert, rows).await;
         }
         let template = insert
             .clone()
@@ -137,7 +155,7 @@ impl Connection {
         let compiled = template.compile(self.dialect())?;
         let order: Vec<&String> = first.iter().map(|(c, _)| c).collect();
         let mut param_sets = Vec::with_capacity(rows.len());
-        for row in &rows {
+        for row in rows {
             let mut params: Vec<Value> = Vec::with_capacity(compiled.params.len());
             for col in &order {
                 let v = row
@@ -166,7 +184,7 @@ impl Connection {
         ))
     }
 
-    /// executemany as multi-row INSERTs, all or nothing.
+    /// executemany as multi-row INSERTs.
     async fn insert_multirow(
         &mut self,
         insert: &philtre_core::Insert,
@@ -185,14 +203,7 @@ impl Connection {
             })
             .collect::<Result<_>>()?;
         let sizes: Vec<usize> = rows.chunks(chunk).map(<[_]>::len).collect();
-        let (affected, last_id) = if chunks.len() > 1 && !self.in_transaction() {
-            let mut tx = self.begin().await?;
-            let done = run_chunks(&mut tx, chunks, &sizes).await?;
-            tx.commit().await?;
-            done
-        } else {
-            run_chunks(self, chunks, &sizes).await?
-        };
+        let (affected, last_id) = run_chunks(self, chunks, &sizes).await?;
         Ok(CursorResult::affected(affected, None, last_id))
     }
 
