@@ -2,6 +2,9 @@
 
 use std::time::Duration;
 
+mod orm;
+pub use orm::OrmError;
+
 /// `Result` with philtre's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -97,6 +100,10 @@ pub enum Error {
     /// The operation was given up by the caller or the driver's worker stopped.
     #[error("operation cancelled: {0}")]
     Cancelled(String),
+
+    /// The ORM layer (`philtre-orm`) refused an operation: see [`OrmError`].
+    #[error(transparent)]
+    Orm(#[from] OrmError),
 }
 
 impl Error {

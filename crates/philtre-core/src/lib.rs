@@ -52,7 +52,7 @@ pub mod value;
 
 pub use compiler::{Compiled, Dialect, Executable, InsertedKey};
 pub use driver::{Connection, Driver, ExecResult, Rows};
-pub use error::{DatabaseError, DbErrorKind, Error, Result};
+pub use error::{DatabaseError, DbErrorKind, Error, OrmError, Result};
 pub use expr::{and_, case, column, exists, func, lit, not_, or_, Expr, OrderBy};
 pub use row::{FromRow, Row, RowIndex};
 pub use schema::{
