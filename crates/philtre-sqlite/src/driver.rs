@@ -7,8 +7,8 @@ use philtre_core::{
 use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
-use crate::options::Options;
 use crate::handle::{Handle, Shape};
+use crate::options::Options;
 use crate::{exec, reflect};
 
 /// Opens connections to one SQLite database.
@@ -96,21 +96,27 @@ impl Connection for SqliteConnection {
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
         let sql = sql.to_owned();
         self.handle
-            .call(Shape::Statement, move |c, b| exec::execute(c, b, &sql, &params))
+            .call(Shape::Statement, move |c, b| {
+                exec::execute(c, b, &sql, &params)
+            })
             .await
     }
 
     async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
         let sql = sql.to_owned();
         self.handle
-            .call(Shape::Statement, move |c, b| exec::query(c, b, &sql, &params))
+            .call(Shape::Statement, move |c, b| {
+                exec::query(c, b, &sql, &params)
+            })
             .await
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
         let sql = sql.to_owned();
         self.handle
-            .call(Shape::Script, move |c, _| exec::execute_many(c, &sql, &param_sets))
+            .call(Shape::Script, move |c, _| {
+                exec::execute_many(c, &sql, &param_sets)
+            })
             .await
     }
 
@@ -145,7 +151,9 @@ impl Connection for SqliteConnection {
     async fn reflect_table(&mut self, name: &str) -> Result<Option<Table>> {
         let name = name.to_owned();
         self.handle
-            .call(Shape::Statement, move |c, _| reflect::reflect_table(c, &name))
+            .call(Shape::Statement, move |c, _| {
+                reflect::reflect_table(c, &name)
+            })
             .await
     }
 }

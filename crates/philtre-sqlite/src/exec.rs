@@ -26,7 +26,11 @@ pub(crate) fn query(
         names.push(stmt.column_name(i).map_err(map_error)?.to_owned());
     }
     let columns: Arc<[String]> = names.into();
-    let decls: Vec<Decl> = stmt.columns().iter().map(|c| Decl::of(c.decl_type())).collect();
+    let decls: Vec<Decl> = stmt
+        .columns()
+        .iter()
+        .map(|c| Decl::of(c.decl_type()))
+        .collect();
     let mut out = Vec::new();
     let mut rows = stmt.raw_query();
     while let Some(row) = rows.next().map_err(map_error)? {

@@ -118,7 +118,8 @@ impl Connection {
             return Ok(CursorResult::affected(0, None, None));
         };
         for row in &rows[1..] {
-            if row.len() != first.len() || row.iter().any(|(c, _)| !first.iter().any(|f| f.0 == *c)) {
+            if row.len() != first.len() || row.iter().any(|(c, _)| !first.iter().any(|f| f.0 == *c))
+            {
                 return Err(Error::InvalidStatement(
                     "every row of execute_many must name the same columns".into(),
                 ));

@@ -1,0 +1,117 @@
+//! Identity keys: (mapped type, primary-key values), hashable although [`Value`] is not.
+
+use std::any::TypeId;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use philtre::Value;
+
+/// The identity of a persistent object within a session.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Key {
+    pub(crate) ty: TypeId,
+    pub(crate) values: Vec<Value>,
+}
+
+impl Key {
+    pub(crate) fn new(ty: TypeId, values: Vec<Value>) -> Self {
+        Key { ty, values }
+    }
+
+    /// A key with a `NULL` part identifies nothing (a pending object before its insert).
+    pub(crate) fn is_complete(&self) -> bool {
+        !self.values.iter().any(Value::is_null)
+    }
+}
+
+// Keys never hold NaN (a float primary key of NaN matches no row), so equality is total.
+impl Eq for Key {}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.ty.hash(state);
+        for v in &self.values {
+            hash_value(v, state);
+        }
+    }
+}
+
+/// Hashes consistently with `Value`'s `PartialEq`: equal values hash alike.
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    v.kind().hash(state);
+    match v {
+        Value::Null => {}
+        Value::Bool(b) => b.hash(state),
+        Value::Int(i) => i.hash(state),
+        Value::Float(f) => f.to_bits().hash(state),
+        Value::Text(s) => s.hash(state),
+        Value::Bytes(b) => b.hash(state),
+        Value::Decimal(d) => d.hash(state),
+        Value::Date(d) => d.hash(state),
+        Value::Time(t) => t.hash(state),
+        Value::DateTime(t) => t.hash(state),
+        Value::Uuid(u) => u.hash(state),
+        // JSON keys are rare; the kind alone keeps Hash consistent with Eq.
+        _ => {}
+    }
+}
+
+/// Prints the values as a tuple: `(1,)`, `(1, 'a')`.
+pub(crate) struct KeyDisplay<'a>(pub(crate) &'a [Value]);
+
+impl fmt::Display for KeyDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(")?;
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v:?}")?;
+        }
+        if self.0.len() == 1 {
+            f.write_str(",")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// A primary key given to `get`: one value, or a tuple for a composite key.
+pub trait IntoKey {
+    fn into_key(self) -> Vec<Value>;
+}
+
+macro_rules! single_key {
+    ($($t:ty),*) => {$(
+        impl IntoKey for $t {
+            fn into_key(self) -> Vec<Value> { vec![Value::from(self)] }
+        }
+    )*};
+}
+single_key!(i8, i16, i32, i64, u8, u16, u32, &str, String, &String, Value);
+
+impl IntoKey for Vec<Value> {
+    fn into_key(self) -> Vec<Value> {
+        self
+    }
+}
+
+impl IntoKey for &[Value] {
+    fn into_key(self) -> Vec<Value> {
+        self.to_vec()
+    }
+}
+
+macro_rules! tuple_key {
+    ($($t:ident),+) => {
+        impl<$($t: Into<Value>),+> IntoKey for ($($t,)+) {
+            #[allow(non_snake_case)]
+            fn into_key(self) -> Vec<Value> {
+                let ($($t,)+) = self;
+                vec![$($t.into()),+]
+            }
+        }
+    };
+}
+tuple_key!(A, B);
+tuple_key!(A, B, C);
+tuple_key!(A, B, C, D);

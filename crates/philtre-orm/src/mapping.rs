@@ -1,0 +1,250 @@
+//! The mapping trait both styles produce, and the registry behind manual mapping.
+//!
+//! Manual (classical) mapping keeps the struct and the [`Table`] apart and ties them at run
+//! time with [`mapper`], SQLAlchemy's `mapper(User, users)`. A declarative model (the later
+//! `#[derive(Model)]`) overrides [`Mapped::table`] with its static table instead.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::RwLock;
+use philtre::{and_, select, Error, Expr, OrmError, Result, Row, Select, Table, Value};
+
+/// A struct whose values are the columns of one table row.
+///
+/// Write it by hand for manual mapping (three short items, one line per field), then
+/// register the table with [`mapper`]:
+///
+/// ```
+/// use philtre_orm::prelude::*;
+///
+/// #[derive(Debug, Clone)]
+/// struct User { id: Option<i64>, name: String, email: String }
+///
+/// impl Mapped for User {
+///     const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+///     fn from_row(row: &Row) -> philtre_orm::Result<Self> {
+///         Ok(User { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
+///     }
+///     fn to_values(&self) -> Vec<Value> {
+///         field_values![self.id, self.name, self.email]
+///     }
+/// }
+///
+/// let metadata = MetaData::new();
+/// let users = Table::new("users", &metadata, [
+///     Column::new("id", Integer).primary_key(),
+///     Column::new("name", String(50)).unique(),
+///     Column::new("email", String(120)).unique(),
+/// ]);
+/// assert!(User::table().is_err());   // not mapped yet: a typed error, not a panic
+/// mapper::<User>(&users)?;           // mapper(User, users)
+/// assert_eq!(User::table()?.name(), "users");
+/// # Ok::<(), philtre_orm::Error>(())
+/// ```
+///
+/// # Contract
+///
+/// - [`COLUMNS`](Self::COLUMNS) names the table columns the struct holds; they must include
+///   the primary key. Other columns of the table are left to their defaults on insert.
+/// - [`from_row`](Self::from_row) receives a row of exactly those columns, in that order
+///   (by name or by position).
+/// - [`to_values`](Self::to_values) returns one value per column, in the same order.
+/// - A primary key that the database generates is `NULL` in `to_values` until the insert
+///   (use `Option<i64>`); it is set back with [`set_generated_key`](Self::set_generated_key).
+pub trait Mapped: Send + Sync + Sized + 'static {
+    /// The mapped columns, in the order of [`to_values`](Self::to_values).
+    const COLUMNS: &'static [&'static str];
+
+    /// The table this type maps to. The default reads the [`mapper`] registry and
+    /// returns [`OrmError::NotMapped`] when nothing was registered.
+    fn table() -> Result<Table> {
+        registered::<Self>()
+            .map(|m| m.table.clone())
+            .ok_or_else(|| not_mapped::<Self>())
+    }
+
+    /// Builds the object from a row of [`COLUMNS`](Self::COLUMNS).
+    fn from_row(row: &Row) -> Result<Self>;
+
+    /// The column values, in [`COLUMNS`](Self::COLUMNS) order.
+    fn to_values(&self) -> Vec<Value>;
+
+    /// Stores the primary key the database generated (values in the table's primary-key
+    /// order). The default rebuilds the object through [`from_row`](Self::from_row) with
+    /// the key put in; override it when that is too costly.
+    fn set_generated_key(&mut self, key: &[Value]) -> Result<()> {
+        let m = mapping::<Self>()?;
+        let mut values = self.to_values();
+        m.put_key(&mut values, key)?;
+        *self = Self::from_row(&Row::new(m.columns.clone(), values))?;
+        Ok(())
+    }
+
+    /// The primary-key values, taken from [`to_values`](Self::to_values).
+    fn primary_key(&self) -> Result<Vec<Value>> {
+        Ok(mapping::<Self>()?.key_of(&self.to_values()))
+    }
+}
+
+/// `vec![Value::from(a.clone()), ...]`: the body of a one-line-per-field
+/// [`Mapped::to_values`].
+#[macro_export]
+macro_rules! field_values {
+    ($($field:expr),* $(,)?) => {
+        ::std::vec![$($crate::Value::from(::std::clone::Clone::clone(&$field))),*]
+    };
+}
+
+/// Maps `T` to `table` (SQLAlchemy's `mapper(User, users)`), replacing an earlier mapping.
+///
+/// Checks that every column of [`Mapped::COLUMNS`] exists in the table, once, and that the
+/// table has a primary key whose columns are all mapped: [`OrmError::InvalidMapping`]
+/// otherwise.
+pub fn mapper<T: Mapped>(table: &Table) -> Result<()> {
+    let m = Arc::new(Mapping::build::<T>(table.clone())?);
+    REGISTRY.write().insert(TypeId::of::<T>(), m);
+    Ok(())
+}
+
+/// What the session knows about a mapped type: its table and where its key sits.
+#[derive(Debug)]
+pub struct Mapping {
+    pub(crate) type_name: &'static str,
+    pub(crate) type_id: TypeId,
+    pub(crate) table: Table,
+    /// [`Mapped::COLUMNS`], shared by every row the session builds.
+    pub(crate) columns: Arc<[String]>,
+    /// For each primary-key column of the table (in its order): its position in `columns`.
+    pub(crate) pk: Vec<usize>,
+}
+
+static REGISTRY: LazyLock<RwLock<HashMap<TypeId, Arc<Mapping>>>> = LazyLock::new(Default::default);
+
+fn registered<T: 'static>() -> Option<Arc<Mapping>> {
+    REGISTRY.read().get(&TypeId::of::<T>()).cloned()
+}
+
+fn not_mapped<T>() -> Error {
+    OrmError::NotMapped {
+        type_name: short_type_name::<T>(),
+    }
+    .into()
+}
+
+/// The mapping of `T`: registered by [`mapper`], or built once from `T::table()`.
+pub(crate) fn mapping<T: Mapped>() -> Result<Arc<Mapping>> {
+    if let Some(m) = registered::<T>() {
+        return Ok(m);
+    }
+    let m = Arc::new(Mapping::build::<T>(T::table()?)?);
+    REGISTRY.write().insert(TypeId::of::<T>(), m.clone());
+    Ok(m)
+}
+
+/// `my_app::models::User` → `User`.
+pub(crate) fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let head = full.split('<').next().unwrap_or(full);
+    head.rsplit("::").next().unwrap_or(head)
+}
+
+impl Mapping {
+    fn build<T: Mapped>(table: Table) -> Result<Mapping> {
+        let type_name = short_type_name::<T>();
+        let invalid = |reason: String| -> Error {
+            OrmError::InvalidMapping {
+                type_name,
+                table: table.name().to_owned(),
+                reason,
+            }
+            .into()
+        };
+        for (i, c) in T::COLUMNS.iter().enumerate() {
+            if table.column(c).is_none() {
+                return Err(invalid(format!("the table has no column {c:?}")));
+            }
+            if T::COLUMNS[..i].contains(c) {
+                return Err(invalid(format!("column {c:?} is listed twice")));
+            }
+        }
+        if table.primary_key().is_empty() {
+            return Err(invalid("the table has no primary key".into()));
+        }
+        let pk = table
+            .primary_key()
+            .iter()
+            .map(|k| {
+                T::COLUMNS.iter().position(|c| c == k).ok_or_else(|| {
+                    invalid(format!(
+                        "primary key column {k:?} is not in {type_name}::COLUMNS"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Mapping {
+            type_name,
+            type_id: TypeId::of::<T>(),
+            columns: T::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+            pk,
+            table,
+        })
+    }
+
+    /// The mapped table.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// `SELECT <mapped columns> FROM table`.
+    pub(crate) fn select(&self) -> Select {
+        select(self.columns.iter().map(|c| self.table.c(c))).select_from(&self.table)
+    }
+
+    /// The primary-key values within a full list of column values.
+    pub(crate) fn key_of(&self, values: &[Value]) -> Vec<Value> {
+        self.pk
+            .iter()
+            .map(|&i| values.get(i).cloned().unwrap_or(Value::Null))
+            .collect()
+    }
+
+    /// Writes key values into a full list of column values.
+    pub(crate) fn put_key(&self, values: &mut [Value], key: &[Value]) -> Result<()> {
+        if key.len() != self.pk.len() {
+            return Err(Error::InvalidStatement(format!(
+                "{} has a primary key of {} columns, got {} values",
+                self.type_name,
+                self.pk.len(),
+                key.len()
+            )));
+        }
+        for (&i, v) in self.pk.iter().zip(key) {
+            if let Some(slot) = values.get_mut(i) {
+                *slot = v.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// `pk1 = :v1 AND pk2 = :v2`.
+    pub(crate) fn key_filter(&self, key: &[Value]) -> Expr {
+        let mut conds: Vec<Expr> = self
+            .pk
+            .iter()
+            .zip(key)
+            .map(|(&i, v)| self.table.c(&self.columns[i]).eq(v.clone()))
+            .collect();
+        if conds.len() == 1 {
+            conds.remove(0)
+        } else {
+            and_(conds)
+        }
+    }
+
+    /// A row of the mapped columns.
+    pub(crate) fn row(&self, values: Vec<Value>) -> Row {
+        Row::new(self.columns.clone(), values)
+    }
+}

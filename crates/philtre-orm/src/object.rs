@@ -1,0 +1,251 @@
+//! [`Obj<T>`]: the shared handle a session gives out, and the per-object bookkeeping.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, RwLock};
+use philtre::{OrmError, Result, Row, Value};
+
+use crate::identity::Key;
+use crate::mapping::{mapping, short_type_name, Mapped, Mapping};
+
+/// Read access to an object; `Send`, so it may live across an `.await`.
+pub type ReadGuard<'a, T> = parking_lot::RwLockReadGuard<'a, T>;
+/// Write access to an object; `Send`, so it may live across an `.await`.
+pub type WriteGuard<'a, T> = parking_lot::RwLockWriteGuard<'a, T>;
+
+/// An object's state, as in SQLAlchemy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectState {
+    /// In no session and never saved.
+    Transient,
+    /// Added to a session, not yet inserted.
+    Pending,
+    /// In a session's identity map, with a row in the database.
+    Persistent,
+    /// Its DELETE was flushed; it becomes detached when the transaction commits.
+    Deleted,
+    /// Has a database identity but belongs to no session (after close, expunge, commit of a delete).
+    Detached,
+}
+
+impl ObjectState {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ObjectState::Transient => "transient",
+            ObjectState::Pending => "pending",
+            ObjectState::Persistent => "persistent",
+            ObjectState::Deleted => "deleted",
+            ObjectState::Detached => "detached",
+        }
+    }
+}
+
+impl fmt::Display for ObjectState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A mapped object owned by a session: cheap to clone, every clone is the same object.
+///
+/// Within one session the same primary key always gives the same handle
+/// ([`Obj::ptr_eq`]), so a change made through one clone is seen through all.
+/// [`read`](Self::read) and [`write`](Self::write) lock the value briefly; the session
+/// notices changes at flush time by comparing with its snapshot, so no proxy is needed.
+///
+/// A guard still alive during a session call that must read or overwrite the object makes
+/// that call fail with [`OrmError::ObjectLocked`] instead of deadlocking. Mind temporaries:
+/// in `session.get::<User>(u.read().id).await` the guard lives until the end of the
+/// statement, so take the id first (`let id = u.read().id;`).
+pub struct Obj<T> {
+    pub(crate) cell: Arc<Cell<T>>,
+}
+
+/// The shared part of an [`Obj`]: the value and what its session knows about it.
+pub(crate) struct Cell<T> {
+    pub(crate) id: u64,
+    pub(crate) value: RwLock<T>,
+    pub(crate) meta: Mutex<Meta>,
+    /// Set by [`Obj::write`]: only objects written to since their snapshot can have
+    /// changed, so a flush diffs only those.
+    pub(crate) touched: AtomicBool,
+}
+
+/// Per-object session bookkeeping, kept with the object so that it travels on detach.
+#[derive(Debug, Default)]
+pub(crate) struct Meta {
+    /// The session holding the object; 0 for none.
+    pub(crate) session: u64,
+    pub(crate) state: Option<ObjectState>,
+    /// `session.delete()` was called; the DELETE is not flushed yet.
+    pub(crate) marked_deleted: bool,
+    /// Its state is stale: the next load that meets it overwrites it.
+    pub(crate) expired: bool,
+    /// Column values at load or last flush: what flush diffs against.
+    pub(crate) snapshot: Option<Vec<Value>>,
+    /// Its identity in the database.
+    pub(crate) key: Option<Key>,
+    /// What the current transaction did to it, to undo on rollback.
+    pub(crate) undo: Option<Undo>,
+}
+
+/// The state before the current transaction's first flush touched the object.
+#[derive(Debug, Clone)]
+pub(crate) struct Undo {
+    /// Inserted in this transaction; its primary key before the insert.
+    pub(crate) inserted: Option<Vec<Value>>,
+    pub(crate) snapshot: Option<Vec<Value>>,
+    pub(crate) key: Option<Key>,
+    pub(crate) marked_deleted: bool,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl<T: Mapped> Obj<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Obj {
+            cell: Arc::new(Cell {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                value: RwLock::new(value),
+                meta: Mutex::new(Meta::default()),
+                touched: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// A transient object (in no session): SQLAlchemy's `User(...)` before `add`.
+    pub fn transient(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T> Obj<T> {
+    /// Shared access to the value. Do not hold it across a flush that must write the
+    /// object (the session reports [`OrmError::ObjectLocked`] rather than wait).
+    pub fn read(&self) -> ReadGuard<'_, T> {
+        self.cell.value.read()
+    }
+
+    /// Exclusive access to the value; changes are found by the next flush.
+    pub fn write(&self) -> WriteGuard<'_, T> {
+        self.cell.touched.store(true, Ordering::Release);
+        self.cell.value.write()
+    }
+
+    /// Whether two handles are the same object.
+    pub fn ptr_eq(a: &Obj<T>, b: &Obj<T>) -> bool {
+        Arc::ptr_eq(&a.cell, &b.cell)
+    }
+
+    /// The object's state: transient, pending, persistent, deleted or detached.
+    pub fn state(&self) -> ObjectState {
+        let meta = self.cell.meta.lock();
+        meta.state.unwrap_or(ObjectState::Transient)
+    }
+
+    /// Whether its state is stale (after commit with `expire_on_commit`, or `expire`):
+    /// the next query or `get` that meets it overwrites it, or call `refresh`.
+    pub fn is_expired(&self) -> bool {
+        self.cell.meta.lock().expired
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.cell.id
+    }
+}
+
+impl<T> Clone for Obj<T> {
+    fn clone(&self) -> Self {
+        Obj {
+            cell: self.cell.clone(),
+        }
+    }
+}
+
+/// Prints the value itself, so `[<User 'admin'>]` reads as in the seed.
+impl<T: fmt::Debug> fmt::Debug for Obj<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.cell.value.try_read() {
+            Some(v) => v.fmt(f),
+            None => f.write_str("<locked>"),
+        }
+    }
+}
+
+/// The type-erased operations a session needs on any mapped object.
+pub(crate) trait AnyObj: Send + Sync {
+    fn id(&self) -> u64;
+    fn meta(&self) -> &Mutex<Meta>;
+    fn mapping(&self) -> Result<Arc<Mapping>>;
+    fn type_name(&self) -> &'static str;
+    /// `to_values()`, without waiting for a guard held elsewhere.
+    fn values(&self) -> Result<Vec<Value>>;
+    /// Replaces the value with one built from `row`.
+    fn load(&self, row: &Row) -> Result<()>;
+    fn set_key(&self, key: &[Value]) -> Result<()>;
+    /// Whether `write()` was called since the flag was last cleared.
+    fn touched(&self) -> bool;
+    fn set_touched(&self, on: bool);
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<T: Mapped> AnyObj for Cell<T> {
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn meta(&self) -> &Mutex<Meta> {
+        &self.meta
+    }
+    fn mapping(&self) -> Result<Arc<Mapping>> {
+        mapping::<T>()
+    }
+    fn type_name(&self) -> &'static str {
+        short_type_name::<T>()
+    }
+    fn values(&self) -> Result<Vec<Value>> {
+        Ok(self
+            .value
+            .try_read()
+            .ok_or_else(|| locked::<T>())?
+            .to_values())
+    }
+    fn load(&self, row: &Row) -> Result<()> {
+        let fresh = T::from_row(row)?;
+        *self.value.try_write().ok_or_else(|| locked::<T>())? = fresh;
+        Ok(())
+    }
+    fn set_key(&self, key: &[Value]) -> Result<()> {
+        self.value
+            .try_write()
+            .ok_or_else(|| locked::<T>())?
+            .set_generated_key(key)
+    }
+    fn touched(&self) -> bool {
+        self.touched.load(Ordering::Acquire)
+    }
+    fn set_touched(&self, on: bool) {
+        self.touched.store(on, Ordering::Release);
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+fn locked<T>() -> philtre::Error {
+    OrmError::ObjectLocked {
+        type_name: short_type_name::<T>(),
+    }
+    .into()
+}
+
+/// Back from the erased form to a typed handle (the identity map stores erased objects).
+pub(crate) fn typed<T: Mapped>(obj: &Arc<dyn AnyObj>) -> Option<Obj<T>> {
+    obj.clone()
+        .into_any()
+        .downcast::<Cell<T>>()
+        .ok()
+        .map(|cell| Obj { cell })
+}

@@ -1,0 +1,241 @@
+//! [`Query<T>`]: `session.query::<User>().filter(...).order_by(...).all()`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use philtre::{Error, Expr, OrderBy, Result, Select};
+
+use crate::identity::IntoKey;
+use crate::mapping::{mapping, Mapped, Mapping};
+use crate::object::Obj;
+use crate::scoped::{ScopedGuard, ScopedSession};
+use crate::session::Session;
+
+/// A query for objects of one mapped type. Build it with `filter`, `filter_by`,
+/// `order_by`, `limit`, `offset`, then run it with `all`, `first`, `one`, `one_or_none`,
+/// `get`, `count`, `exists`, or the bulk `update` / `delete`.
+///
+/// Results come through the session's identity map, and pending changes are flushed
+/// first when the session autoflushes.
+///
+/// ```
+/// # use philtre_orm::prelude::*;
+/// # #[derive(Debug)] struct User { id: Option<i64>, name: String }
+/// # impl Mapped for User {
+/// #     const COLUMNS: &'static [&'static str] = &["id", "name"];
+/// #     fn from_row(row: &Row) -> philtre_orm::Result<Self> { Ok(User { id: row.get(0)?, name: row.get(1)? }) }
+/// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name] }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre_orm::Result<()> {
+/// # let engine = create_engine("sqlite://")?;
+/// # let metadata = MetaData::new();
+/// # let users = Table::new("users", &metadata, [Column::new("id", Integer).primary_key(), Column::new("name", String(50))]);
+/// # metadata.create_all(&engine).await?;
+/// # mapper::<User>(&users)?;
+/// let mut session = sessionmaker(&engine).session();
+/// session.add_all(["ann", "bob", "cy"].map(|n| User { id: None, name: n.into() }))?;
+/// let two = session.query::<User>().filter(users.c("name").ne("bob")).order_by(users.c("name")).all().await?;
+/// assert_eq!(two.len(), 2);
+/// let bob = session.query::<User>().filter_by("name", "bob").one().await?;
+/// assert_eq!(bob.read().id, Some(2));
+/// assert_eq!(session.query::<User>().count().await?, 3);
+/// assert!(matches!(
+///     session.query::<User>().filter_by("name", "zed").one().await,
+///     Err(philtre_orm::Error::NoResultFound)
+/// ));
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct Query<'s, T> {
+    source: Source<'s>,
+    mapping: Result<Arc<Mapping>>,
+    select: Option<Select>,
+    _type: PhantomData<fn() -> T>,
+}
+
+enum Source<'s> {
+    Session(&'s mut Session),
+    Scoped(ScopedSession),
+}
+
+impl<T> fmt::Debug for Query<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Query")
+            .field("type", &std::any::type_name::<T>())
+            .field("select", &self.select)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The session a query runs on: borrowed, or the current scope's, locked for the call.
+enum SessionRef<'s> {
+    Borrowed(&'s mut Session),
+    Scoped(ScopedGuard),
+}
+
+impl SessionRef<'_> {
+    fn get(&mut self) -> &mut Session {
+        match self {
+            SessionRef::Borrowed(s) => s,
+            SessionRef::Scoped(g) => g,
+        }
+    }
+}
+
+impl<'s, T: Mapped> Query<'s, T> {
+    pub(crate) fn on_session(session: &'s mut Session) -> Self {
+        Self::new(Source::Session(session))
+    }
+
+    pub(crate) fn on_scoped(registry: ScopedSession) -> Query<'static, T> {
+        Query::new(Source::Scoped(registry))
+    }
+
+    fn new(source: Source<'s>) -> Self {
+        let mapping = mapping::<T>();
+        let select = mapping.as_ref().ok().map(|m| m.select());
+        Query {
+            source,
+            mapping,
+            select,
+            _type: PhantomData,
+        }
+    }
+
+    fn with(mut self, f: impl FnOnce(Select) -> Select) -> Self {
+        self.select = self.select.map(f);
+        self
+    }
+
+    /// Adds a condition (`AND`ed with earlier ones): `filter(users.c("name").eq("admin"))`.
+    pub fn filter(self, cond: Expr) -> Self {
+        self.with(|s| s.where_(cond))
+    }
+
+    /// `column = value` on the mapped table: `filter_by("name", "admin")`. An unknown
+    /// column is reported when the query runs.
+    pub fn filter_by(self, column: &str, value: impl Into<Expr>) -> Self {
+        let cond = self
+            .mapping
+            .as_ref()
+            .ok()
+            .map(|m| m.table.c(column).eq(value));
+        match cond {
+            Some(c) => self.filter(c),
+            None => self,
+        }
+    }
+
+    pub fn order_by(self, order: impl Into<OrderBy>) -> Self {
+        self.with(|s| s.order_by(order))
+    }
+
+    pub fn limit(self, n: u64) -> Self {
+        self.with(|s| s.limit(n))
+    }
+
+    pub fn offset(self, n: u64) -> Self {
+        self.with(|s| s.offset(n))
+    }
+
+    /// The `SELECT` this query runs.
+    pub fn statement(&self) -> Option<&Select> {
+        self.select.as_ref()
+    }
+
+    async fn parts(self) -> Result<(SessionRef<'s>, Arc<Mapping>, Select)> {
+        let m = self.mapping?;
+        let select = self.select.unwrap_or_else(|| m.select());
+        let session = match self.source {
+            Source::Session(s) => SessionRef::Borrowed(s),
+            Source::Scoped(r) => SessionRef::Scoped(r.session().await?),
+        };
+        Ok((session, m, select))
+    }
+
+    /// Every matching object.
+    pub async fn all(self) -> Result<Vec<Obj<T>>> {
+        let (mut s, m, select) = self.parts().await?;
+        s.get().load_all::<T>(&m, select).await
+    }
+
+    /// The first matching object (`LIMIT 1`), or `None`.
+    pub async fn first(self) -> Result<Option<Obj<T>>> {
+        let (mut s, m, select) = self.parts().await?;
+        let found = s.get().load_all::<T>(&m, select.limit(1)).await?;
+        Ok(found.into_iter().next())
+    }
+
+    /// Exactly one object: [`Error::NoResultFound`] or [`Error::MultipleResultsFound`] otherwise.
+    pub async fn one(self) -> Result<Obj<T>> {
+        self.one_or_none().await?.ok_or(Error::NoResultFound)
+    }
+
+    /// One object or none; [`Error::MultipleResultsFound`] if more match.
+    pub async fn one_or_none(self) -> Result<Option<Obj<T>>> {
+        let (mut s, m, mut select) = self.parts().await?;
+        if select.limit.is_none() {
+            // Two rows are enough to tell "more than one".
+            select = select.limit(2);
+        }
+        let mut found = s.get().load_all::<T>(&m, select).await?.into_iter();
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(Error::MultipleResultsFound);
+        }
+        Ok(first)
+    }
+
+    /// The object with this primary key (the query's filters are not applied, as in
+    /// SQLAlchemy's `Query.get`); see [`Session::get`].
+    pub async fn get(self, key: impl IntoKey) -> Result<Option<Obj<T>>> {
+        let (mut s, _, _) = self.parts().await?;
+        s.get().get::<T>(key).await
+    }
+
+    /// How many rows match: `SELECT count(*) FROM (query)`.
+    pub async fn count(self) -> Result<i64> {
+        let (mut s, _, select) = self.parts().await?;
+        s.get().count(select).await
+    }
+
+    /// Whether any row matches.
+    pub async fn exists(self) -> Result<bool> {
+        let (mut s, _, select) = self.parts().await?;
+        let rows = s.get().query_raw(select.limit(1)).await?;
+        Ok(!rows.rows().is_empty())
+    }
+
+    /// Bulk `UPDATE ... SET values WHERE <filters>`; returns the rows matched. Objects of
+    /// the session among them are expired, so their next load shows the new values.
+    pub async fn update<C: Into<String>, V: Into<Expr>>(
+        self,
+        values: impl IntoIterator<Item = (C, V)>,
+    ) -> Result<u64> {
+        let values: Vec<(String, Expr)> = values
+            .into_iter()
+            .map(|(c, v)| (c.into(), v.into()))
+            .collect();
+        let (mut s, m, select) = self.parts().await?;
+        let filter = bulk_filter(&select)?;
+        s.get().bulk_update(&m, filter, values).await
+    }
+
+    /// Bulk `DELETE ... WHERE <filters>`; returns the rows deleted. Objects of the session
+    /// among them become `Deleted`.
+    pub async fn delete(self) -> Result<u64> {
+        let (mut s, m, select) = self.parts().await?;
+        let filter = bulk_filter(&select)?;
+        s.get().bulk_delete(&m, filter).await
+    }
+}
+
+fn bulk_filter(select: &Select) -> Result<Option<Expr>> {
+    if select.limit.is_some() || select.offset.is_some() || !select.order_by.is_empty() {
+        return Err(Error::InvalidStatement(
+            "a bulk update or delete cannot have limit, offset or order_by".into(),
+        ));
+    }
+    Ok(select.where_.clone())
+}

@@ -1,0 +1,261 @@
+//! Loading: rows become objects through the identity map; `get`, `refresh`, `merge`,
+//! and the runners behind [`Query`](crate::Query).
+
+use std::any::TypeId;
+use std::sync::Arc;
+
+use philtre::{func, select, CursorResult, Error, Expr, OrmError, Result, Row, Select};
+
+use super::{invalid_state, Session};
+use crate::identity::{IntoKey, Key};
+use crate::mapping::{mapping, Mapped, Mapping};
+use crate::object::{typed, AnyObj, Obj, ObjectState};
+
+impl Session {
+    /// The object with this primary key: from the identity map without SQL when it is
+    /// there (and not expired), else by a SELECT (after an autoflush). `None` when no row
+    /// has that key, or the object is marked for deletion.
+    ///
+    /// A composite key is a tuple: `session.get::<Membership>((user_id, group_id))`.
+    pub async fn get<T: Mapped>(&mut self, key: impl IntoKey) -> Result<Option<Obj<T>>> {
+        self.check_usable()?;
+        let m = mapping::<T>()?;
+        let values = key.into_key();
+        if values.len() != m.pk.len() {
+            return Err(Error::InvalidStatement(format!(
+                "{} has a primary key of {} columns, get() was given {}",
+                m.type_name,
+                m.pk.len(),
+                values.len()
+            )));
+        }
+        let key = Key::new(TypeId::of::<T>(), values);
+        if let Some(found) = self.identity_hit::<T>(&key) {
+            return Ok(found);
+        }
+        self.autoflush().await?;
+        if let Some(found) = self.identity_hit::<T>(&key) {
+            return Ok(found);
+        }
+        let rows = self
+            .run(m.select().where_(m.key_filter(&key.values)))
+            .await?
+            .all();
+        match rows.into_iter().next() {
+            Some(row) => self.load_row::<T>(&m, &row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `Some(answer)` when the identity map settles a `get` without SQL.
+    fn identity_hit<T: Mapped>(&self, key: &Key) -> Option<Option<Obj<T>>> {
+        let any = self.identity.get(key).and_then(|id| self.objects.get(id))?;
+        let meta = any.meta().lock();
+        if meta.marked_deleted {
+            return Some(None);
+        }
+        if meta.expired {
+            return None;
+        }
+        drop(meta);
+        typed::<T>(any).map(Some)
+    }
+
+    /// Reloads a persistent object from its row, discarding its unflushed changes.
+    pub async fn refresh<T: Mapped>(&mut self, obj: &Obj<T>) -> Result<()> {
+        self.check_usable()?;
+        let (session, state, key) = {
+            let meta = obj.cell.meta.lock();
+            (meta.session, meta.state, meta.key.clone())
+        };
+        let state = state.unwrap_or(ObjectState::Transient);
+        let (true, ObjectState::Persistent, Some(key)) = (session == self.id, state, key) else {
+            return Err(invalid_state::<T>(
+                state,
+                "only a persistent object of this session can be refreshed",
+            ));
+        };
+        let m = mapping::<T>()?;
+        let row = self
+            .run(m.select().where_(m.key_filter(&key.values)))
+            .await?
+            .first()
+            .ok_or_else(|| invalid_state::<T>(state, "its row is no longer in the database"))?;
+        let any: Arc<dyn AnyObj> = obj.cell.clone();
+        overwrite(&any, &row)
+    }
+
+    /// Copies `value` onto the session's object with the same primary key, loading that
+    /// object first if needed, and returns it; with no such row (or no key) the value is
+    /// added as a new object. SQLAlchemy's `merge`.
+    pub async fn merge<T: Mapped>(&mut self, value: T) -> Result<Obj<T>> {
+        self.check_usable()?;
+        let m = mapping::<T>()?;
+        let key = m.key_of(&value.to_values());
+        if key.iter().any(philtre::Value::is_null) {
+            return self.add(value);
+        }
+        match self.get::<T>(key).await? {
+            Some(obj) => {
+                obj.cell
+                    .touched
+                    .store(true, std::sync::atomic::Ordering::Release);
+                *obj.cell.value.try_write().ok_or(OrmError::ObjectLocked {
+                    type_name: m.type_name,
+                })? = value;
+                Ok(obj)
+            }
+            None => self.add(value),
+        }
+    }
+
+    /// One row of the mapped columns → the session's object for it.
+    ///
+    /// An object already in the identity map is returned as it is, unless it is expired,
+    /// in which case the row overwrites it.
+    pub(crate) fn load_row<T: Mapped>(&mut self, m: &Mapping, row: &Row) -> Result<Obj<T>> {
+        let raw = Key::new(TypeId::of::<T>(), m.key_of(row.values()));
+        if let Some(obj) = self.hit::<T>(&raw, row)? {
+            return Ok(obj);
+        }
+        let value = T::from_row(row)?;
+        let values = value.to_values();
+        // The decoded key can differ in kind from the raw one (e.g. text → uuid).
+        let key = Key::new(TypeId::of::<T>(), m.key_of(&values));
+        if key != raw {
+            if let Some(obj) = self.hit::<T>(&key, row)? {
+                return Ok(obj);
+            }
+        }
+        let obj = Obj::new(value);
+        {
+            let mut meta = obj.cell.meta.lock();
+            meta.session = self.id;
+            meta.state = Some(ObjectState::Persistent);
+            meta.snapshot = Some(values);
+            meta.key = Some(key.clone());
+        }
+        self.identity.insert(key, obj.id());
+        self.objects.insert(obj.id(), obj.cell.clone());
+        Ok(obj)
+    }
+
+    fn hit<T: Mapped>(&self, key: &Key, row: &Row) -> Result<Option<Obj<T>>> {
+        let Some(any) = self.identity.get(key).and_then(|id| self.objects.get(id)) else {
+            return Ok(None);
+        };
+        if any.meta().lock().expired {
+            overwrite(any, row)?;
+        }
+        Ok(typed::<T>(any))
+    }
+
+    /// Runs a select of `T`'s mapped columns and loads the rows (after an autoflush).
+    pub(crate) async fn load_all<T: Mapped>(
+        &mut self,
+        m: &Mapping,
+        stmt: Select,
+    ) -> Result<Vec<Obj<T>>> {
+        self.check_usable()?;
+        self.autoflush().await?;
+        let rows = self.run(stmt).await?.all();
+        rows.iter().map(|row| self.load_row::<T>(m, row)).collect()
+    }
+
+    /// Runs a select that yields values, not objects (after an autoflush).
+    pub(crate) async fn query_raw(&mut self, stmt: Select) -> Result<CursorResult> {
+        self.check_usable()?;
+        self.autoflush().await?;
+        self.run(stmt).await
+    }
+
+    /// `UPDATE table SET ... WHERE filter`; objects of the session whose rows it matched
+    /// are expired, so the next load shows the new values.
+    pub(crate) async fn bulk_update(
+        &mut self,
+        m: &Mapping,
+        filter: Option<Expr>,
+        values: Vec<(String, Expr)>,
+    ) -> Result<u64> {
+        let keys = self.matching_keys(m, filter.clone()).await?;
+        let mut stmt = m.table.update().values(values);
+        if let Some(f) = filter {
+            stmt = stmt.where_(f);
+        }
+        let n = self.run(stmt).await?.rows_affected();
+        for key in keys {
+            if let Some(any) = self.identity.get(&key).and_then(|id| self.objects.get(id)) {
+                any.meta().lock().expired = true;
+            }
+        }
+        Ok(n)
+    }
+
+    /// `DELETE FROM table WHERE filter`; objects of the session whose rows it removed
+    /// become `Deleted`, as if deleted through the session.
+    pub(crate) async fn bulk_delete(&mut self, m: &Mapping, filter: Option<Expr>) -> Result<u64> {
+        let keys = self.matching_keys(m, filter.clone()).await?;
+        let mut stmt = m.table.delete();
+        if let Some(f) = filter {
+            stmt = stmt.where_(f);
+        }
+        let n = self.run(stmt).await?.rows_affected();
+        for key in keys {
+            if let Some(id) = self.identity.remove(&key) {
+                if let Some(any) = self.objects.get(&id) {
+                    let mut meta = any.meta().lock();
+                    let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
+                    meta.undo.get_or_insert(crate::object::Undo {
+                        inserted: None,
+                        snapshot,
+                        key,
+                        marked_deleted: false,
+                    });
+                    meta.state = Some(ObjectState::Deleted);
+                    meta.marked_deleted = false;
+                }
+                self.deletions.retain(|d| *d != id);
+            }
+        }
+        Ok(n)
+    }
+
+    /// The identities a bulk statement will touch that this session holds
+    /// (SQLAlchemy's `synchronize_session="fetch"`), after an autoflush.
+    async fn matching_keys(&mut self, m: &Mapping, filter: Option<Expr>) -> Result<Vec<Key>> {
+        self.check_usable()?;
+        self.autoflush().await?;
+        let held = self.identity.keys().any(|k| k.ty == m.type_id);
+        if !held {
+            return Ok(Vec::new());
+        }
+        let pk_cols = m.pk.iter().map(|&i| m.table.c(&m.columns[i]));
+        let mut stmt = select(pk_cols).select_from(&m.table);
+        if let Some(f) = filter {
+            stmt = stmt.where_(f);
+        }
+        let rows = self.run(stmt).await?.all();
+        Ok(rows
+            .into_iter()
+            .map(|r| Key::new(m.type_id, r.into_values()))
+            .collect())
+    }
+
+    /// `SELECT count(*) FROM (query)`.
+    pub(crate) async fn count(&mut self, stmt: Select) -> Result<i64> {
+        let mut inner = stmt;
+        inner.order_by.clear();
+        let q = select([func::count_star()]).select_from(inner.subquery("anon_1"));
+        self.query_raw(q).await?.scalar_one::<i64>()
+    }
+}
+
+/// Overwrites an object from a fresh row and takes a new snapshot.
+fn overwrite(any: &Arc<dyn AnyObj>, row: &Row) -> Result<()> {
+    any.load(row)?;
+    let values = any.values()?;
+    let mut meta = any.meta().lock();
+    meta.snapshot = Some(values);
+    meta.expired = false;
+    Ok(())
+}

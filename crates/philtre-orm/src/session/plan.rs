@@ -1,0 +1,190 @@
+//! What a flush will do, worked out before any statement runs: inserts, updates and
+//! deletes, ordered by the tables' foreign keys.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use philtre::{OrmError, Result, Table, Value};
+
+use super::Session;
+use crate::identity::{Key, KeyDisplay};
+use crate::mapping::Mapping;
+use crate::object::{AnyObj, ObjectState};
+
+/// One object's part in a flush.
+pub(crate) struct Step {
+    pub(crate) obj: Arc<dyn AnyObj>,
+    pub(crate) mapping: Arc<Mapping>,
+    /// Current column values (`to_values`).
+    pub(crate) values: Vec<Value>,
+    /// For an update: the positions of the columns that changed.
+    pub(crate) changed: Vec<usize>,
+    /// For an update or delete: the identity in the database now.
+    pub(crate) key: Option<Key>,
+}
+
+#[derive(Default)]
+pub(crate) struct Plan {
+    pub(crate) inserts: Vec<Step>,
+    pub(crate) updates: Vec<Step>,
+    pub(crate) deletes: Vec<Step>,
+}
+
+impl Plan {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.inserts.is_empty() && self.updates.is_empty() && self.deletes.is_empty()
+    }
+}
+
+impl Session {
+    /// Reads every object once and decides the statements; touches no database.
+    pub(crate) fn plan(&self) -> Result<Plan> {
+        let mut plan = Plan::default();
+        let mut new_keys = HashSet::new();
+        for id in &self.pending {
+            let Some(obj) = self.objects.get(id) else {
+                continue;
+            };
+            let mapping = obj.mapping()?;
+            let values = obj.values()?;
+            let key = Key::new(mapping.type_id, mapping.key_of(&values));
+            if key.is_complete()
+                && (self.identity.contains_key(&key) || !new_keys.insert(key.clone()))
+            {
+                return Err(OrmError::IdentityConflict {
+                    type_name: obj.type_name(),
+                    key: KeyDisplay(&key.values).to_string(),
+                }
+                .into());
+            }
+            plan.inserts.push(Step {
+                obj: obj.clone(),
+                mapping,
+                values,
+                changed: Vec::new(),
+                key: None,
+            });
+        }
+
+        // Only objects written to (or marked for deletion) can need a statement.
+        let deletions: HashSet<u64> = self.deletions.iter().copied().collect();
+        let mut ids: Vec<u64> = self
+            .objects
+            .iter()
+            .filter(|(id, obj)| obj.touched() || deletions.contains(id))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        for id in ids {
+            let Some(obj) = self.objects.get(&id) else {
+                continue;
+            };
+            let (marked, snapshot, key) = {
+                let meta = obj.meta().lock();
+                if meta.state != Some(ObjectState::Persistent) {
+                    continue;
+                }
+                (meta.marked_deleted, meta.snapshot.clone(), meta.key.clone())
+            };
+            let mapping = obj.mapping()?;
+            if marked {
+                let values = snapshot.unwrap_or_default();
+                plan.deletes.push(Step {
+                    obj: obj.clone(),
+                    mapping,
+                    values,
+                    changed: Vec::new(),
+                    key,
+                });
+                continue;
+            }
+            // Cleared before the read, so a write() after it sets the flag again.
+            obj.set_touched(false);
+            let values = obj.values().inspect_err(|_| obj.set_touched(true))?;
+            let changed: Vec<usize> = match &snapshot {
+                Some(old) => (0..values.len())
+                    .filter(|&i| old.get(i) != values.get(i))
+                    .collect(),
+                None => (0..values.len()).collect(),
+            };
+            if !changed.is_empty() {
+                // Still to be compared next time, until a flush makes it the snapshot.
+                obj.set_touched(true);
+                plan.updates.push(Step {
+                    obj: obj.clone(),
+                    mapping,
+                    values,
+                    changed,
+                    key,
+                });
+            }
+        }
+        // Deletes in the order they were asked for.
+        let order: HashMap<u64, usize> = self
+            .deletions
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        plan.deletes
+            .sort_by_key(|s| order.get(&s.obj.id()).copied().unwrap_or(usize::MAX));
+
+        // Parents before children for inserts and updates; children first for deletes.
+        let mut tables: Vec<Table> = Vec::new();
+        for step in plan
+            .inserts
+            .iter()
+            .chain(&plan.updates)
+            .chain(&plan.deletes)
+        {
+            if !tables.iter().any(|t| t.name() == step.mapping.table.name()) {
+                tables.push(step.mapping.table.clone());
+            }
+        }
+        let rank = dependency_rank(&tables);
+        let rank_of = |s: &Step| rank.get(s.mapping.table.name()).copied().unwrap_or(0);
+        plan.inserts.sort_by_key(rank_of);
+        plan.updates.sort_by_key(rank_of);
+        plan.deletes.sort_by_key(|s| std::cmp::Reverse(rank_of(s)));
+        Ok(plan)
+    }
+}
+
+/// Each table's position in an order where referenced tables come first (what
+/// `MetaData::sorted_tables` does, for tables that may belong to different metadata).
+/// A cycle keeps the order of first appearance.
+fn dependency_rank(tables: &[Table]) -> HashMap<String, usize> {
+    let mut placed: Vec<bool> = vec![false; tables.len()];
+    let mut rank = HashMap::new();
+    while rank.len() < tables.len() {
+        let before = rank.len();
+        for (i, t) in tables.iter().enumerate() {
+            if placed[i] {
+                continue;
+            }
+            let ready = t.foreign_keys().iter().all(|fk| {
+                fk.ref_table == t.name()
+                    || tables
+                        .iter()
+                        .enumerate()
+                        .all(|(j, o)| o.name() != fk.ref_table || placed[j])
+            });
+            if ready {
+                placed[i] = true;
+                rank.insert(t.name().to_owned(), rank.len());
+            }
+        }
+        if rank.len() == before {
+            if let Some(i) = placed.iter().position(|p| !p) {
+                placed[i] = true;
+                rank.insert(tables[i].name().to_owned(), rank.len());
+            }
+        }
+    }
+    rank
+}
+
+/// The type of a mapped object (for identity keys built from a mapping).
+pub(crate) fn key_for(mapping: &Mapping, values: &[Value]) -> Key {
+    Key::new(mapping.type_id, mapping.key_of(values))
+}

@@ -1,0 +1,231 @@
+//! The session's transaction: lazy begin, commit, rollback, close, and the
+//! "needs rollback" state after a failed flush.
+
+use std::sync::Arc;
+
+use philtre::{CursorResult, Executable, OrmError, Result};
+
+use super::Session;
+use crate::identity::Key;
+use crate::object::{AnyObj, ObjectState};
+
+impl Session {
+    /// Refuses work while a failed or interrupted flush waits for `rollback()`.
+    pub(crate) fn check_usable(&self) -> Result<()> {
+        if let Some(op) = self.busy {
+            return Err(OrmError::NeedsRollback {
+                reason: format!("an earlier {op} was interrupted before it finished"),
+            }
+            .into());
+        }
+        match &self.failed {
+            Some(reason) => Err(OrmError::NeedsRollback {
+                reason: reason.clone(),
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the session's transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// Begins the session's transaction now (it otherwise begins on first use). With
+    /// `autocommit`, this is how several flushes share one transaction until `commit`.
+    pub async fn begin(&mut self) -> Result<()> {
+        self.check_usable()?;
+        if self.tx.is_none() {
+            self.tx = Some(self.engine.begin().await?);
+        }
+        Ok(())
+    }
+
+    /// Runs a statement in the session's transaction (begun lazily), or, with
+    /// `autocommit` and no transaction open, on a pooled connection of its own.
+    pub(crate) async fn run(&mut self, stmt: impl Executable) -> Result<CursorResult> {
+        if self.config.autocommit && self.tx.is_none() {
+            return self.engine.execute(stmt).await;
+        }
+        self.begin().await?;
+        match self.tx.as_mut() {
+            Some(tx) => tx.execute(stmt).await,
+            None => Err(philtre::Error::ConnectionLost(
+                "the session's transaction is gone".into(),
+            )),
+        }
+    }
+
+    /// Runs a Core statement (select, insert, update, delete, text) in the session's
+    /// transaction, after an autoflush.
+    pub async fn execute(&mut self, stmt: impl Executable) -> Result<CursorResult> {
+        self.check_usable()?;
+        self.autoflush().await?;
+        self.run(stmt).await
+    }
+
+    pub(crate) async fn autoflush(&mut self) -> Result<()> {
+        if self.config.autoflush {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Flushes, then commits the transaction. With `expire_on_commit`, every object is
+    /// expired; objects deleted in the transaction become detached.
+    pub async fn commit(&mut self) -> Result<()> {
+        self.check_usable()?;
+        self.flush().await?;
+        if let Some(tx) = self.tx.take() {
+            self.busy = Some("commit");
+            let result = tx.commit().await;
+            self.busy = None;
+            if let Err(e) = result {
+                // The database ended the transaction without its changes.
+                self.revert(true);
+                return Err(e);
+            }
+        }
+        self.settle_commit();
+        Ok(())
+    }
+
+    /// Rolls back the transaction. Objects added in it are expunged (transient again),
+    /// deletions are undone, and every persistent object is reset to its last known
+    /// database state and expired. Clears the "needs rollback" state.
+    pub async fn rollback(&mut self) -> Result<()> {
+        let result = match self.tx.take() {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        };
+        self.revert(true);
+        self.failed = None;
+        self.busy = None;
+        result
+    }
+
+    /// Rolls back and expunges every object. The session can be used again afterwards.
+    pub async fn close(&mut self) -> Result<()> {
+        let result = self.rollback().await;
+        self.expunge_all();
+        result
+    }
+
+    /// After a successful commit: forget undo information, detach deleted objects, expire.
+    pub(crate) fn settle_commit(&mut self) {
+        let mut gone = Vec::new();
+        for (id, any) in &self.objects {
+            let mut meta = any.meta().lock();
+            meta.undo = None;
+            match meta.state {
+                Some(ObjectState::Deleted) => gone.push(*id),
+                Some(ObjectState::Persistent) if self.config.expire_on_commit => {
+                    meta.expired = true;
+                }
+                _ => {}
+            }
+        }
+        for id in gone {
+            self.detach(id);
+        }
+    }
+
+    /// Undoes what the transaction's flushes did to the objects.
+    ///
+    /// `discard`: also drop unflushed work, as SQLAlchemy's rollback does (pending objects
+    /// expunged, deletions unmarked, persistent objects reset to their snapshot and
+    /// expired). Without it (a failed autocommit flush) objects return to where they were
+    /// before the flush, with their changes kept for another try.
+    pub(crate) fn revert(&mut self, discard: bool) {
+        let mut ids: Vec<u64> = self.objects.keys().copied().collect();
+        ids.sort_unstable();
+        let mut to_pending = Vec::new();
+        for &id in &ids {
+            let Some(any) = self.objects.get(&id).cloned() else {
+                continue;
+            };
+            let undo = any.meta().lock().undo.take();
+            if let Some(undo) = undo {
+                if let Some(pre_key) = undo.inserted {
+                    un_insert(&any, &pre_key);
+                    to_pending.push(id);
+                } else {
+                    let mut meta = any.meta().lock();
+                    meta.snapshot = undo.snapshot;
+                    meta.key = undo.key;
+                    meta.state = Some(ObjectState::Persistent);
+                    meta.marked_deleted = undo.marked_deleted;
+                }
+            }
+            if discard {
+                discard_changes(&any);
+            }
+        }
+        // Rebuild the bookkeeping from the objects' restored states.
+        for id in to_pending {
+            if !self.pending.contains(&id) {
+                self.pending.push(id);
+            }
+        }
+        self.pending.sort_unstable();
+        self.identity.clear();
+        self.deletions.clear();
+        for &id in &ids {
+            let Some(any) = self.objects.get(&id) else {
+                continue;
+            };
+            let meta = any.meta().lock();
+            if meta.state == Some(ObjectState::Persistent) {
+                if let Some(key) = &meta.key {
+                    self.identity.insert(key.clone(), id);
+                }
+                if meta.marked_deleted {
+                    self.deletions.push(id);
+                }
+            }
+        }
+        if discard {
+            for id in std::mem::take(&mut self.pending) {
+                self.detach(id);
+            }
+        }
+    }
+}
+
+/// An insert was rolled back: the object is pending again, with its key as before.
+fn un_insert(any: &Arc<dyn AnyObj>, pre_key: &[philtre::Value]) {
+    let current: Option<Key> = any.meta().lock().key.clone();
+    if current.is_some_and(|k| k.values != pre_key) {
+        // Best effort: a key field that cannot hold NULL keeps the rolled-back value.
+        let _ = any.set_key(pre_key);
+    }
+    let mut meta = any.meta().lock();
+    meta.state = Some(ObjectState::Pending);
+    meta.key = None;
+    meta.snapshot = None;
+    meta.marked_deleted = false;
+    meta.expired = false;
+}
+
+/// Drops unflushed changes of a persistent object: back to its snapshot, and expired.
+fn discard_changes(any: &Arc<dyn AnyObj>) {
+    let (persistent, snapshot) = {
+        let mut meta = any.meta().lock();
+        meta.marked_deleted = false;
+        (
+            meta.state == Some(ObjectState::Persistent),
+            meta.snapshot.clone(),
+        )
+    };
+    if !persistent {
+        return;
+    }
+    if let (Some(snapshot), Ok(m)) = (snapshot, any.mapping()) {
+        if any.values().ok().as_ref() != Some(&snapshot) {
+            // A locked object keeps its values; being expired, the next load resets it.
+            let _ = any.load(&m.row(snapshot));
+        }
+    }
+    any.meta().lock().expired = true;
+}

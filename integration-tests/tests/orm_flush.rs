@@ -1,0 +1,333 @@
+//! The unit of work: foreign-key order, changed columns only, generated keys, autoflush,
+//! and all-or-nothing flushes.
+
+#[macro_use]
+mod orm_support;
+
+use orm_support::count_rows;
+use philtre::{DbErrorKind, Error};
+use philtre_integration_tests::backend_test;
+use philtre_orm::prelude::*;
+
+backend_test! {
+    async fn flush_orders_by_foreign_keys(db) {
+        #[derive(Debug, Clone)]
+        struct Parent { id: i64, name: String }
+        impl Mapped for Parent {
+            const COLUMNS: &'static [&'static str] = &["id", "name"];
+            fn from_row(row: &Row) -> philtre::Result<Self> { Ok(Parent { id: row.get(0)?, name: row.get(1)? }) }
+            fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name] }
+        }
+        #[derive(Debug, Clone)]
+        struct Child { id: Option<i64>, parent_id: i64, name: String }
+        impl Mapped for Child {
+            const COLUMNS: &'static [&'static str] = &["id", "parent_id", "name"];
+            fn from_row(row: &Row) -> philtre::Result<Self> {
+                Ok(Child { id: row.get(0)?, parent_id: row.get(1)?, name: row.get(2)? })
+            }
+            fn to_values(&self) -> Vec<Value> { field_values![self.id, self.parent_id, self.name] }
+        }
+        let parents = Table::new(db.name("parents"), &db.metadata, [
+            Column::new("id", Integer).primary_key().autoincrement(false),
+            Column::new("name", String(50)).not_null(),
+        ]);
+        // no ON DELETE CASCADE: deleting the parent first would fail
+        let children = Table::new(db.name("children"), &db.metadata, [
+            Column::new("id", Integer).primary_key(),
+            Column::new("parent_id", Integer).not_null().foreign_key(&format!("{}.id", parents.name())),
+            Column::new("name", String(50)).not_null(),
+        ]);
+        db.metadata.create_all(&db.engine).await?;
+        mapper::<Parent>(&parents)?;
+        mapper::<Child>(&children)?;
+
+        let mut session = sessionmaker(&db.engine).session();
+        // the child is added first; the flush still inserts the parent first
+        let kid = session.add(Child { id: None, parent_id: 7, name: "kid".into() })?;
+        let mum = session.add(Parent { id: 7, name: "mum".into() })?;
+        session.commit().await?;
+        assert_eq!(count_rows(&db.engine, &parents).await?, 1);
+        assert_eq!(count_rows(&db.engine, &children).await?, 1);
+
+        // deleted parent first; the flush deletes the child first
+        session.delete(&mum)?;
+        session.delete(&kid)?;
+        session.commit().await?;
+        assert_eq!(count_rows(&db.engine, &children).await?, 0);
+        assert_eq!(count_rows(&db.engine, &parents).await?, 0);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn update_sets_only_changed_columns(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).expire_on_commit(false).session();
+        let ann = session.add(User::new("ann", "ann@x"))?;
+        session.commit().await?;
+        assert!(!session.is_modified(&ann)?);
+
+        // someone else changes the email meanwhile
+        db.engine
+            .execute(users.update().value("email", "new@x").where_(users.c("name").eq("ann")))
+            .await?;
+        ann.write().name = "anna".into();
+        assert!(session.is_modified(&ann)?);
+        session.commit().await?;
+
+        // the UPDATE set only the name: the other change survives
+        let row = db.engine.execute(users.select()).await?.one()?;
+        assert_eq!(row.get::<String>("name")?, "anna");
+        assert_eq!(row.get::<String>("email")?, "new@x");
+        // (the object still has its own view of the email until refreshed)
+        assert_eq!(ann.read().email.as_deref(), Some("ann@x"));
+        session.refresh(&ann).await?;
+        assert_eq!(ann.read().email.as_deref(), Some("new@x"));
+        session.rollback().await?;
+
+        // nothing changed: commit writes nothing and opens no transaction
+        session.commit().await?;
+        assert!(!session.in_transaction());
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn generated_keys_are_set_back(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        let added = session.add_all((0..3).map(|i| User::new(&format!("u{i}"), &format!("u{i}@x"))))?;
+        assert!(added.iter().all(|u| u.read().id.is_none()));
+        session.flush().await?;
+        let ids: Vec<i64> = added.iter().map(|u| u.read().id.unwrap()).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        // they are in the identity map under those keys
+        let second = session.get::<User>(2).await?.unwrap();
+        assert!(Obj::ptr_eq(&second, &added[1]));
+        // and in the database, within the session's transaction
+        let names: Vec<String> = session
+            .execute(select([users.c("name")]).order_by(users.c("id")))
+            .await?
+            .scalars()?;
+        assert_eq!(names, ["u0", "u1", "u2"]);
+        session.commit().await?;
+        assert_eq!(count_rows(&db.engine, &users).await?, 3);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn autoflush_on_and_off(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+
+        // on (the default): a query flushes pending objects first
+        let mut on = sessionmaker(&db.engine).session();
+        let ann = on.add(User::new("ann", "ann@x"))?;
+        assert_eq!(on.query::<User>().count().await?, 1);
+        assert_eq!(ann.state(), ObjectState::Persistent);
+        on.rollback().await?;
+        assert_eq!(ann.state(), ObjectState::Transient);
+
+        // off (the seed's setting): pending objects wait for flush or commit
+        let mut off = sessionmaker(&db.engine).autoflush(false).session();
+        let bob = off.add(User::new("bob", "bob@x"))?;
+        assert_eq!(off.query::<User>().count().await?, 0);
+        assert!(off.get::<User>(1).await?.is_none());
+        assert_eq!(off.pending::<User>().len(), 1);
+        assert_eq!(bob.state(), ObjectState::Pending);
+        off.flush().await?;
+        assert_eq!(off.query::<User>().count().await?, 1);
+        off.commit().await?;
+        assert_eq!(count_rows(&db.engine, &users).await?, 1);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn failed_flush_writes_nothing_and_needs_rollback(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        // 50 new users; the 26th repeats the 10th's name (a unique column)
+        let batch: Vec<User> = (0..50)
+            .map(|i| {
+                let name = if i == 25 { "u9".to_owned() } else { format!("u{i}") };
+                User::new(&name, &format!("u{i}@x"))
+            })
+            .collect();
+        let objs = session.add_all(batch)?;
+        let err = session.commit().await.unwrap_err();
+        assert_eq!(err.db_kind(), Some(DbErrorKind::UniqueViolation), "{err}");
+
+        // none of them is in the database
+        assert_eq!(count_rows(&db.engine, &users).await?, 0);
+        // the session says it needs a rollback, whatever is asked of it
+        assert!(session.needs_rollback());
+        for result in [
+            session.query::<User>().count().await.map(|_| ()),
+            session.flush().await,
+            session.commit().await,
+            session.execute(users.select()).await.map(|_| ()),
+        ] {
+            assert!(
+                matches!(result, Err(Error::Orm(OrmError::NeedsRollback { .. }))),
+                "{result:?}"
+            );
+        }
+
+        // after rollback: every object is transient again, and the session works
+        session.rollback().await?;
+        assert!(!session.needs_rollback());
+        assert!(session.is_empty());
+        assert!(objs.iter().all(|u| u.state() == ObjectState::Transient));
+        assert!(objs.iter().all(|u| u.read().id.is_none()), "generated keys are taken back");
+        let ok = session.add(User::new("fine", "fine@x"))?;
+        session.commit().await?;
+        assert_eq!(ok.read().id.map(|_| ()), Some(()));
+        assert_eq!(count_rows(&db.engine, &users).await?, 1);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn update_of_a_vanished_row_is_stale_data(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).expire_on_commit(false).session();
+        let ann = session.add(User::new("ann", "ann@x"))?;
+        session.commit().await?;
+        db.engine.execute(users.delete()).await?;
+        ann.write().name = "anna".into();
+        let err = session.commit().await.unwrap_err();
+        assert!(matches!(err, Error::Orm(OrmError::StaleData { found: 0, .. })), "{err}");
+        assert!(session.needs_rollback());
+        session.rollback().await?;
+        // rollback discarded the change and expired the object
+        assert_eq!(ann.read().name, "ann");
+        assert!(ann.is_expired());
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn identity_conflicts_are_caught_before_writing(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        let ann = session.add(User::new("ann", "ann@x"))?;
+        session.flush().await?;
+        let id = ann.read().id;
+        session.add(User { id, name: "other".into(), email: None })?;
+        let err = session.flush().await.unwrap_err();
+        assert!(matches!(err, Error::Orm(OrmError::IdentityConflict { .. })), "{err}");
+        // nothing was sent: no rollback needed
+        assert!(!session.needs_rollback());
+        session.rollback().await?;
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn defaults_are_read_back_and_composite_keys_work(db) {
+        #[derive(Debug, Clone)]
+        struct Item { id: Option<i64>, name: String, qty: Option<i64>, note: Option<String> }
+        impl Mapped for Item {
+            const COLUMNS: &'static [&'static str] = &["id", "name", "qty", "note"];
+            fn from_row(row: &Row) -> philtre::Result<Self> {
+                Ok(Item { id: row.get(0)?, name: row.get(1)?, qty: row.get(2)?, note: row.get(3)? })
+            }
+            fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name, self.qty, self.note] }
+        }
+        #[derive(Debug, Clone)]
+        struct Membership { user_id: i64, group_id: i64, role: String }
+        impl Mapped for Membership {
+            const COLUMNS: &'static [&'static str] = &["user_id", "group_id", "role"];
+            fn from_row(row: &Row) -> philtre::Result<Self> {
+                Ok(Membership { user_id: row.get(0)?, group_id: row.get(1)?, role: row.get(2)? })
+            }
+            fn to_values(&self) -> Vec<Value> { field_values![self.user_id, self.group_id, self.role] }
+        }
+        let items = Table::new(db.name("items"), &db.metadata, [
+            Column::new("id", Integer).primary_key(),
+            Column::new("name", String(50)).not_null(),
+            Column::new("qty", Integer).not_null().server_default(5),
+            Column::new("note", String(50)).default("n/a"),
+        ]);
+        let members = Table::builder(db.name("members"))
+            .column(Column::new("user_id", Integer))
+            .column(Column::new("group_id", Integer))
+            .column(Column::new("role", String(20)).not_null())
+            .primary_key(["user_id", "group_id"])
+            .register(&db.metadata);
+        db.metadata.create_all(&db.engine).await?;
+        mapper::<Item>(&items)?;
+        mapper::<Membership>(&members)?;
+
+        let mut session = sessionmaker(&db.engine).session();
+        // NULL columns with a default are left to it, and read back after the insert
+        let item = session.add(Item { id: None, name: "pen".into(), qty: None, note: None })?;
+        session.flush().await?;
+        assert_eq!(item.read().qty, Some(5));
+        assert_eq!(item.read().note.as_deref(), Some("n/a"));
+        assert!(!session.is_modified(&item)?);
+
+        // a composite key: get by tuple, update by both columns
+        session.add_all([
+            Membership { user_id: 1, group_id: 1, role: "owner".into() },
+            Membership { user_id: 1, group_id: 2, role: "guest".into() },
+        ])?;
+        session.commit().await?;
+        let m = session.get::<Membership>((1, 2)).await?.unwrap();
+        assert_eq!(m.read().role, "guest");
+        m.write().role = "admin".into();
+        session.commit().await?;
+        let roles: Vec<String> = db
+            .engine
+            .execute(select([members.c("role")]).order_by(members.c("group_id")))
+            .await?
+            .scalars()?;
+        assert_eq!(roles, ["owner", "admin"]);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn a_dropped_flush_is_never_half_committed(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        session.add_all((0..50).map(|i| User::new(&format!("u{i}"), &format!("u{i}@x"))))?;
+        // Poll the flush once, then drop it (as a cancelled request would).
+        let dropped = tokio::select! {
+            biased;
+            r = session.flush() => { r?; false }
+            () = std::future::ready(()) => true,
+        };
+        if dropped {
+            // Whatever it wrote is still uncommitted, and the session refuses to commit it.
+            assert!(session.needs_rollback());
+            assert!(matches!(
+                session.commit().await,
+                Err(philtre::Error::Orm(OrmError::NeedsRollback { .. }))
+            ));
+            session.rollback().await?;
+            assert!(session.is_empty());
+            assert_eq!(count_rows(&db.engine, &users).await?, 0);
+        } else {
+            // It finished in one poll (an inline backend): nothing was interrupted.
+            session.commit().await?;
+            assert_eq!(count_rows(&db.engine, &users).await?, 50);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,143 @@
+//! The identity map and object states.
+
+#[macro_use]
+mod orm_support;
+
+use philtre_integration_tests::backend_test;
+use philtre_orm::prelude::*;
+
+backend_test! {
+    async fn one_object_per_primary_key(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        db.engine
+            .execute(users.insert().values(values! { "name" => "ann", "email" => "ann@x" }))
+            .await?;
+
+        let maker = sessionmaker(&db.engine);
+        let mut session = maker.session();
+        let a = session.get::<User>(1).await?.unwrap();
+        let b = session.get::<User>(1).await?.unwrap();
+        assert!(Obj::ptr_eq(&a, &b));
+        let c = session.query::<User>().filter_by("name", "ann").one().await?;
+        assert!(Obj::ptr_eq(&a, &c));
+        assert_eq!(session.len(), 1);
+
+        // a change through one handle is seen through the others
+        a.write().name = "anna".into();
+        assert_eq!(b.read().name, "anna");
+        assert!(session.is_modified(&c)?);
+
+        // a re-query keeps the in-memory state of an object that is not expired
+        session.set_autoflush(false);
+        let d = session.query::<User>().one().await?;
+        assert!(Obj::ptr_eq(&a, &d));
+        assert_eq!(d.read().name, "anna");
+        assert!(session.get::<User>(2).await?.is_none());
+        session.commit().await?;
+
+        // another session has objects of its own
+        let mut other = maker.session();
+        let e = other.get::<User>(1).await?.unwrap();
+        assert!(!Obj::ptr_eq(&a, &e));
+        assert_eq!(e.read().name, "anna");
+        other.rollback().await?;
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn states_through_the_lifecycle(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+
+        let u = Obj::transient(User::new("ann", "ann@x"));
+        assert_eq!(u.state(), ObjectState::Transient);
+        session.add_obj(&u)?;
+        assert_eq!(session.state(&u), ObjectState::Pending);
+        assert!(session.contains(&u));
+        session.flush().await?;
+        assert_eq!(u.state(), ObjectState::Persistent);
+        session.delete(&u)?;
+        assert_eq!(u.state(), ObjectState::Persistent, "marked, not yet flushed");
+        assert!(session.get::<User>(1).await?.is_none(), "get skips an object marked deleted");
+        session.flush().await?;
+        assert_eq!(u.state(), ObjectState::Deleted);
+        session.commit().await?;
+        assert_eq!(u.state(), ObjectState::Detached);
+        assert!(!session.contains(&u));
+
+        // expunge detaches; add_obj attaches again; close detaches everything
+        let v = session.add(User::new("bob", "bob@x"))?;
+        session.commit().await?;
+        session.expunge(&v)?;
+        assert_eq!(v.state(), ObjectState::Detached);
+        session.add_obj(&v)?;
+        assert_eq!(v.state(), ObjectState::Persistent);
+        // (take the id first: a read guard alive across the get would lock the object)
+        let id = v.read().id.unwrap();
+        let again = session.get::<User>(id).await?.unwrap();
+        assert!(Obj::ptr_eq(&again, &v));
+        session.close().await?;
+        assert_eq!(v.state(), ObjectState::Detached);
+        assert!(session.is_empty());
+
+        // rollback sends a pending object back to transient
+        let w = session.add(User::new("cy", "cy@x"))?;
+        session.rollback().await?;
+        assert_eq!(w.state(), ObjectState::Transient);
+
+        // wrong states are typed errors
+        let p = session.add(User::new("dee", "dee@x"))?;
+        assert!(matches!(
+            session.delete(&p),
+            Err(philtre::Error::Orm(OrmError::InvalidState { state: "pending", .. }))
+        ));
+        let mut other = sessionmaker(&db.engine).session();
+        assert!(matches!(
+            other.add_obj(&p),
+            Err(philtre::Error::Orm(OrmError::InvalidState { .. }))
+        ));
+        assert!(matches!(
+            other.expunge(&p),
+            Err(philtre::Error::Orm(OrmError::InvalidState { .. }))
+        ));
+        // dropping a session detaches its objects
+        drop(session);
+        assert_eq!(p.state(), ObjectState::Transient);
+        assert_eq!(v.state(), ObjectState::Detached);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn mapping_errors_are_typed(db) {
+        user_model!();
+        #[derive(Debug)]
+        struct Wrong { id: i64 }
+        impl Mapped for Wrong {
+            const COLUMNS: &'static [&'static str] = &["id", "nickname"];
+            fn from_row(row: &Row) -> philtre::Result<Self> { Ok(Wrong { id: row.get(0)? }) }
+            fn to_values(&self) -> Vec<Value> { field_values![self.id, Value::Null] }
+        }
+        let users = db.users_table().await?;
+        let mut session = sessionmaker(&db.engine).session();
+        // never mapped
+        assert!(matches!(
+            session.add(User::new("ann", "ann@x")),
+            Err(philtre::Error::Orm(OrmError::NotMapped { type_name: "User" }))
+        ));
+        assert!(matches!(
+            session.query::<User>().all().await,
+            Err(philtre::Error::Orm(OrmError::NotMapped { .. }))
+        ));
+        // a column the table does not have
+        let err = mapper::<Wrong>(&users).unwrap_err();
+        assert!(err.to_string().contains("nickname"), "{err}");
+        assert!(matches!(err, philtre::Error::Orm(OrmError::InvalidMapping { .. })));
+        Ok(())
+    }
+}
