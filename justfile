@@ -20,3 +20,11 @@ lint:
 # Start PostgreSQL and MySQL in Docker (for machines without local servers).
 docker-up:
     docker compose -f docker/compose.yaml up -d --wait
+
+# The benchmark against the raw drivers, sqlx, SeaORM and Diesel (a few minutes; see benchmarks/README.md).
+bench:
+    scripts/ensure-databases && cd benchmarks && cargo run --release
+
+# Two short rounds of the benchmark, to check that it runs.
+bench-quick:
+    scripts/ensure-databases && cd benchmarks && cargo run --release -- --quick

@@ -213,8 +213,8 @@ macro_rules! from_row_tuple {
                         "expected a row of {} columns, got {}", $n, row.len()
                     )));
                 }
-                let columns = row.columns.clone();
-                let mut values = row.values.into_iter().zip(columns.iter());
+                let Row { columns, values } = row;
+                let mut values = values.into_iter().zip(columns.iter());
                 Ok(($({
                     let (v, c) = values.next().ok_or_else(|| Error::NoSuchRowColumn(String::new()))?;
                     v.decode::<$t>(c)?

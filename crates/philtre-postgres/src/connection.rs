@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 use crate::bind::{bind_all, Bound};
 use crate::cache::{Prepared, StatementCache};
 use crate::cancel::Canceller;
-use crate::decode::decode_row;
+use crate::decode::{column_kinds, decode_row};
 use crate::error::{is_fatal, map};
 
 type PgError = tokio_postgres::Error;
@@ -233,9 +233,10 @@ impl Connection for PgConnection {
             Output::Rows(rows) => rows,
             Output::Count(_) => Vec::new(),
         };
+        let kinds = column_kinds(p.stmt.columns());
         let rows = pg_rows
             .iter()
-            .map(|r| decode_row(r).map(|values| Row::new(p.columns.clone(), values)))
+            .map(|r| decode_row(r, &kinds).map(|values| Row::new(p.columns.clone(), values)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Rows {
             columns: p.columns,

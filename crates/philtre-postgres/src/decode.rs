@@ -28,12 +28,76 @@ impl<'a> FromSql<'a> for Raw<'a> {
     }
 }
 
-/// Every column of `row` as values, in order.
-pub(crate) fn decode_row(row: &PgRow) -> Result<Vec<Value>> {
+/// How one result column decodes: worked out once per result from the column's type, so
+/// each value is a jump on a small enum rather than a run of type comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnKind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Oid,
+    Float4,
+    Float8,
+    Numeric,
+    Text,
+    /// The one-byte "char" of the catalogs.
+    Char,
+    Bytea,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Uuid,
+    Json,
+    /// Enums and citext arrive as their text.
+    TextLike,
+    Unsupported,
+}
+
+impl ColumnKind {
+    pub(crate) fn of(ty: &Type) -> ColumnKind {
+        let base = base_type(ty);
+        match *base {
+            Type::BOOL => ColumnKind::Bool,
+            Type::INT2 => ColumnKind::Int2,
+            Type::INT4 => ColumnKind::Int4,
+            Type::INT8 => ColumnKind::Int8,
+            Type::OID => ColumnKind::Oid,
+            Type::FLOAT4 => ColumnKind::Float4,
+            Type::FLOAT8 => ColumnKind::Float8,
+            Type::NUMERIC => ColumnKind::Numeric,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
+                ColumnKind::Text
+            }
+            Type::CHAR => ColumnKind::Char,
+            Type::BYTEA => ColumnKind::Bytea,
+            Type::DATE => ColumnKind::Date,
+            Type::TIME => ColumnKind::Time,
+            Type::TIMESTAMP => ColumnKind::Timestamp,
+            Type::TIMESTAMPTZ => ColumnKind::TimestampTz,
+            Type::UUID => ColumnKind::Uuid,
+            Type::JSON | Type::JSONB => ColumnKind::Json,
+            _ if matches!(base.kind(), Kind::Enum(_)) || base.name() == "citext" => {
+                ColumnKind::TextLike
+            }
+            _ => ColumnKind::Unsupported,
+        }
+    }
+}
+
+/// The decoding kind of every column of a result.
+pub(crate) fn column_kinds(columns: &[tokio_postgres::Column]) -> Vec<ColumnKind> {
+    columns.iter().map(|c| ColumnKind::of(c.type_())).collect()
+}
+
+/// Every column of `row` as values, in order; `kinds` from [`column_kinds`].
+pub(crate) fn decode_row(row: &PgRow, kinds: &[ColumnKind]) -> Result<Vec<Value>> {
     row.columns()
         .iter()
+        .zip(kinds)
         .enumerate()
-        .map(|(i, col)| {
+        .map(|(i, (col, &kind))| {
             let raw: Raw<'_> = row.try_get(i).map_err(|e| Error::Decode {
                 column: col.name().to_owned(),
                 expected: "a PostgreSQL value",
@@ -41,14 +105,14 @@ pub(crate) fn decode_row(row: &PgRow) -> Result<Vec<Value>> {
             })?;
             match raw.0 {
                 None => Ok(Value::Null),
-                Some(bytes) => decode(col.type_(), bytes, col.name()),
+                Some(bytes) => decode(kind, col.type_(), bytes, col.name()),
             }
         })
         .collect()
 }
 
-/// Decodes the bytes of one non-NULL column of type `ty`.
-pub(crate) fn decode(ty: &Type, raw: &[u8], column: &str) -> Result<Value> {
+/// Decodes the bytes of one non-NULL column of type `ty`, of kind `kind`.
+pub(crate) fn decode(kind: ColumnKind, ty: &Type, raw: &[u8], column: &str) -> Result<Value> {
     let base = base_type(ty);
     let fail = |expected: &'static str, e: BoxError| Error::Decode {
         column: column.to_owned(),
@@ -60,31 +124,30 @@ pub(crate) fn decode(ty: &Type, raw: &[u8], column: &str) -> Result<Value> {
             <$t as FromSql>::from_sql(base, raw).map_err(|e| fail($name, e))?
         };
     }
-    Ok(match *base {
-        Type::BOOL => Value::Bool(get!(bool, "bool")),
-        Type::INT2 => Value::Int(get!(i16, "i16").into()),
-        Type::INT4 => Value::Int(get!(i32, "i32").into()),
-        Type::INT8 => Value::Int(get!(i64, "i64")),
-        Type::OID => Value::Int(get!(u32, "u32").into()),
-        Type::FLOAT4 => Value::Float(get!(f32, "f32").into()),
-        Type::FLOAT8 => Value::Float(get!(f64, "f64")),
-        Type::NUMERIC => Value::Decimal(get!(Decimal, "Decimal")),
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN => {
-            Value::Text(get!(String, "String"))
+    Ok(match kind {
+        ColumnKind::Bool => Value::Bool(get!(bool, "bool")),
+        ColumnKind::Int2 => Value::Int(get!(i16, "i16").into()),
+        ColumnKind::Int4 => Value::Int(get!(i32, "i32").into()),
+        ColumnKind::Int8 => Value::Int(get!(i64, "i64")),
+        ColumnKind::Oid => Value::Int(get!(u32, "u32").into()),
+        ColumnKind::Float4 => Value::Float(get!(f32, "f32").into()),
+        ColumnKind::Float8 => Value::Float(get!(f64, "f64")),
+        ColumnKind::Numeric => Value::Decimal(get!(Decimal, "Decimal")),
+        ColumnKind::Text => Value::Text(get!(String, "String")),
+        ColumnKind::Char => Value::Text(char::from(get!(i8, "i8").to_ne_bytes()[0]).to_string()),
+        ColumnKind::Bytea => Value::Bytes(get!(Vec<u8>, "Vec<u8>")),
+        ColumnKind::Date => Value::Date(get!(NaiveDate, "NaiveDate")),
+        ColumnKind::Time => Value::Time(get!(NaiveTime, "NaiveTime")),
+        ColumnKind::Timestamp => Value::DateTime(get!(NaiveDateTime, "NaiveDateTime")),
+        ColumnKind::TimestampTz => {
+            Value::DateTime(get!(DateTime<Utc>, "DateTime<Utc>").naive_utc())
         }
-        // The one-byte "char" of the catalogs.
-        Type::CHAR => Value::Text(char::from(get!(i8, "i8").to_ne_bytes()[0]).to_string()),
-        Type::BYTEA => Value::Bytes(get!(Vec<u8>, "Vec<u8>")),
-        Type::DATE => Value::Date(get!(NaiveDate, "NaiveDate")),
-        Type::TIME => Value::Time(get!(NaiveTime, "NaiveTime")),
-        Type::TIMESTAMP => Value::DateTime(get!(NaiveDateTime, "NaiveDateTime")),
-        Type::TIMESTAMPTZ => Value::DateTime(get!(DateTime<Utc>, "DateTime<Utc>").naive_utc()),
-        Type::UUID => Value::Uuid(get!(Uuid, "Uuid")),
-        Type::JSON | Type::JSONB => Value::Json(get!(serde_json::Value, "serde_json::Value")),
-        _ if matches!(base.kind(), Kind::Enum(_)) || base.name() == "citext" => {
+        ColumnKind::Uuid => Value::Uuid(get!(Uuid, "Uuid")),
+        ColumnKind::Json => Value::Json(get!(serde_json::Value, "serde_json::Value")),
+        ColumnKind::TextLike => {
             Value::Text(String::from_utf8(raw.to_vec()).map_err(|e| fail("String", e.into()))?)
         }
-        _ => {
+        ColumnKind::Unsupported => {
             return Err(Error::Decode {
                 column: column.to_owned(),
                 expected: "a type philtre-postgres decodes (see the crate docs)",

@@ -133,11 +133,15 @@ pub trait Dialect: Debug + Send + Sync + 'static {
 /// Quotes `ident` with `quote`, doubling any quote inside it.
 pub fn write_identifier_common(sql: &mut String, ident: &str, quote: char) {
     sql.push(quote);
-    for c in ident.chars() {
-        if c == quote {
-            sql.push(quote);
+    if ident.contains(quote) {
+        for c in ident.chars() {
+            if c == quote {
+                sql.push(quote);
+            }
+            sql.push(c);
         }
-        sql.push(c);
+    } else {
+        sql.push_str(ident);
     }
     sql.push(quote);
 }

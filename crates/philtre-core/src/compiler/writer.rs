@@ -16,7 +16,7 @@ impl<'d> SqlWriter<'d> {
     pub fn new(dialect: &'d dyn Dialect) -> Self {
         SqlWriter {
             dialect,
-            sql: String::with_capacity(128),
+            sql: String::with_capacity(256),
             params: Vec::new(),
         }
     }
