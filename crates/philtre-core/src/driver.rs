@@ -21,6 +21,9 @@
 //! 5. **Values.** Every [`Value`] variant binds; results decode by the column's declared
 //!    type so that what was written reads back as the same variant (see each driver's table).
 //! 6. **Statement cache.** Prepared statements are cached per connection by SQL text.
+//! 7. **Rows without `Row`s.** [`Connection::query_each`] hands each row's values to a
+//!    [`RowSink`] in one reused buffer, so typed results skip the per-row allocation. If
+//!    the driver must start a query over, it calls [`RowSink::reset`] first.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -64,6 +67,37 @@ pub struct Rows {
     pub rows: Vec<Row>,
 }
 
+/// Receives a query's rows one at a time: the typed fast path behind `query_as`.
+///
+/// `row` gets the values of one row in a buffer the driver reuses; the sink takes what it
+/// keeps (`std::mem::take`), so text and bytes move instead of being copied.
+pub trait RowSink: Send {
+    /// The result's column names, before the first row.
+    fn columns(&mut self, names: &Arc<[String]>) -> Result<()>;
+    /// One row's values, in column order.
+    fn row(&mut self, values: &mut [Value]) -> Result<()>;
+    /// Forgets every row received: the driver is starting the query over.
+    fn reset(&mut self);
+}
+
+/// `Rows` collects what a query gives: drivers build their `query` on `query_each` with it.
+impl RowSink for Rows {
+    fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
+        self.columns = names.clone();
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut [Value]) -> Result<()> {
+        let values = values.iter_mut().map(std::mem::take).collect();
+        self.rows.push(Row::new(self.columns.clone(), values));
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.rows.clear();
+    }
+}
+
 /// One open database connection. Used by one task at a time (`&mut self`).
 #[async_trait]
 pub trait Connection: Debug + Send {
@@ -72,6 +106,22 @@ pub trait Connection: Debug + Send {
 
     /// Runs a statement and collects all its rows.
     async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows>;
+
+    /// Runs a query and hands its rows to `sink` one by one (see [`RowSink`]). The default
+    /// goes through [`query`](Self::query); drivers override it to skip building `Row`s.
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        let rows = self.query(sql, params).await?;
+        sink.columns(&rows.columns)?;
+        for row in rows.rows {
+            sink.row(&mut row.into_values())?;
+        }
+        Ok(())
+    }
 
     /// Runs one statement once per parameter set (executemany). Drivers batch or pipeline
     /// where they can; the default runs them one after another.

@@ -51,10 +51,10 @@ pub mod url;
 pub mod value;
 
 pub use compiler::{Compiled, Dialect, Executable, InsertedKey};
-pub use driver::{Connection, Driver, ExecResult, Rows};
+pub use driver::{Connection, Driver, ExecResult, RowSink, Rows};
 pub use error::{DatabaseError, DbErrorKind, Error, OrmError, Result};
 pub use expr::{and_, case, column, exists, func, lit, not_, or_, Expr, OrderBy};
-pub use row::{FromRow, Row, RowIndex};
+pub use row::{FromRow, FromValues, Row, RowIndex};
 pub use schema::{
     CheckConstraint, Column, ForeignKey, Index, MetaData, ReferentialAction, ServerDefault, Table,
     TableBuilder, UniqueConstraint,

@@ -193,7 +193,8 @@ impl<T: RowIndex + ?Sized> RowIndex for &T {
     }
 }
 
-/// Builds a value from a whole row: tuples of [`FromValue`] types implement it.
+/// Builds a value from a whole row: tuples of [`FromValue`] types implement it, and so
+/// does every [`FromValues`] type.
 pub trait FromRow: Sized {
     fn from_row(row: Row) -> Result<Self>;
 }
@@ -204,33 +205,68 @@ impl FromRow for Row {
     }
 }
 
-macro_rules! from_row_tuple {
-    ($n:literal: $($t:ident),+) => {
-        impl<$($t: FromValue),+> FromRow for ($($t,)+) {
-            fn from_row(row: Row) -> Result<Self> {
-                if row.len() != $n {
+/// Builds a value from one row's values, taking them out of the slice (text and bytes move,
+/// not copy). What `query_as` decodes into; tuples of [`FromValue`] types implement it.
+///
+/// ```
+/// use philtre_core::{FromValues, Result, Value};
+///
+/// struct User { id: i64, name: String }
+///
+/// impl FromValues for User {
+///     fn from_values(values: &mut [Value], columns: &[String]) -> Result<Self> {
+///         let (id, name) = FromValues::from_values(values, columns)?;
+///         Ok(User { id, name })
+///     }
+/// }
+/// ```
+pub trait FromValues: Sized {
+    /// `values` and `columns` are one row, in column order; `columns` names them in errors.
+    fn from_values(values: &mut [Value], columns: &[String]) -> Result<Self>;
+}
+
+impl<T: FromValues> FromRow for T {
+    fn from_row(row: Row) -> Result<Self> {
+        let Row {
+            columns,
+            mut values,
+        } = row;
+        T::from_values(&mut values, &columns)
+    }
+}
+
+/// Takes the value at `i` out of `values` and converts it, naming the column on error.
+fn take<T: FromValue>(values: &mut [Value], columns: &[String], i: usize) -> Result<T> {
+    let value = values
+        .get_mut(i)
+        .map(std::mem::take)
+        .ok_or_else(|| Error::NoSuchRowColumn(i.to_string()))?;
+    let column = columns.get(i).map_or("?", String::as_str);
+    value.decode(column)
+}
+
+macro_rules! from_values_tuple {
+    ($n:literal: $($t:ident $i:tt),+) => {
+        impl<$($t: FromValue),+> FromValues for ($($t,)+) {
+            fn from_values(values: &mut [Value], columns: &[String]) -> Result<Self> {
+                if values.len() != $n {
                     return Err(Error::InvalidStatement(format!(
-                        "expected a row of {} columns, got {}", $n, row.len()
+                        "expected a row of {} columns, got {}", $n, values.len()
                     )));
                 }
-                let Row { columns, values } = row;
-                let mut values = values.into_iter().zip(columns.iter());
-                Ok(($({
-                    let (v, c) = values.next().ok_or_else(|| Error::NoSuchRowColumn(String::new()))?;
-                    v.decode::<$t>(c)?
-                },)+))
+                Ok(($(take::<$t>(values, columns, $i)?,)+))
             }
         }
     };
 }
-from_row_tuple!(1: A);
-from_row_tuple!(2: A, B);
-from_row_tuple!(3: A, B, C);
-from_row_tuple!(4: A, B, C, D);
-from_row_tuple!(5: A, B, C, D, E);
-from_row_tuple!(6: A, B, C, D, E, F);
-from_row_tuple!(7: A, B, C, D, E, F, G);
-from_row_tuple!(8: A, B, C, D, E, F, G, H);
+from_values_tuple!(1: A 0);
+from_values_tuple!(2: A 0, B 1);
+from_values_tuple!(3: A 0, B 1, C 2);
+from_values_tuple!(4: A 0, B 1, C 2, D 3);
+from_values_tuple!(5: A 0, B 1, C 2, D 3, E 4);
+from_values_tuple!(6: A 0, B 1, C 2, D 3, E 4, F 5);
+from_values_tuple!(7: A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+from_values_tuple!(8: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 #[cfg(test)]
 mod tests {

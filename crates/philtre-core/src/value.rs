@@ -29,6 +29,13 @@ pub enum Value {
     Json(serde_json::Value),
 }
 
+/// `Null`: what a value taken out of a row leaves behind.
+impl Default for Value {
+    fn default() -> Self {
+        Value::Null
+    }
+}
+
 impl Value {
     /// The kind of the value, as used in error messages (`"integer"`, `"text"`, ...).
     pub fn kind(&self) -> &'static str {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mysql_async::prelude::{Protocol, Queryable};
 use mysql_async::{Conn, Params, QueryResult, Statement};
-use philtre_core::{Connection, Error, ExecResult, Result, Row, Rows, Table, Value};
+use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
 
 use crate::error::map_error;
 use crate::value::{from_mysql, to_mysql};
@@ -138,36 +138,48 @@ async fn prepare(conn: &mut Conn, sql: &str, supplied: usize) -> Result<Prepared
 }
 
 async fn query(conn: &mut Conn, sql: &str, values: Vec<Value>) -> Result<Rows> {
+    let mut rows = Rows::default();
+    query_each(conn, sql, values, &mut rows).await?;
+    Ok(rows)
+}
+
+/// Runs a query and hands each row's values to `sink`, in one reused buffer.
+async fn query_each(
+    conn: &mut Conn,
+    sql: &str,
+    values: Vec<Value>,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
     let supplied = values.len();
     let params = params(values)?;
     match prepare(conn, sql, supplied).await? {
         Prepared::Statement(s) => {
-            collect(conn.exec_iter(&s, params).await.map_err(map_error)?).await
+            feed(conn.exec_iter(&s, params).await.map_err(map_error)?, sink).await
         }
-        Prepared::Text => collect(conn.query_iter(sql).await.map_err(map_error)?).await,
+        Prepared::Text => feed(conn.query_iter(sql).await.map_err(map_error)?, sink).await,
     }
 }
 
-/// Reads the first result set whole, decodes it by column type, and drains any others.
-async fn collect<P: Protocol>(mut result: QueryResult<'_, 'static, P>) -> Result<Rows> {
+/// Reads the first result set whole, decodes it by column type into `sink`, and drains
+/// any others.
+async fn feed<P: Protocol>(
+    mut result: QueryResult<'_, 'static, P>,
+    sink: &mut dyn RowSink,
+) -> Result<()> {
     let columns = result.columns().unwrap_or_else(|| Arc::from([]));
     let raw: Vec<mysql_async::Row> = result.collect().await.map_err(map_error)?;
     result.drop_result().await.map_err(map_error)?;
     let names: Arc<[String]> = columns.iter().map(|c| c.name_str().into_owned()).collect();
-    let mut rows = Vec::with_capacity(raw.len());
+    sink.columns(&names)?;
+    let mut values = Vec::with_capacity(columns.len());
     for row in raw {
-        let values = row
-            .unwrap_raw()
-            .into_iter()
-            .zip(columns.iter())
-            .map(|(v, c)| from_mysql(c, v.unwrap_or(mysql_async::Value::NULL)))
-            .collect::<Result<Vec<_>>>()?;
-        rows.push(Row::new(names.clone(), values));
+        values.clear();
+        for (v, c) in row.unwrap_raw().into_iter().zip(columns.iter()) {
+            values.push(from_mysql(c, v.unwrap_or(mysql_async::Value::NULL))?);
+        }
+        sink.row(&mut values)?;
     }
-    Ok(Rows {
-        columns: names,
-        rows,
-    })
+    Ok(())
 }
 
 fn exec_result(conn: &Conn) -> ExecResult {
@@ -217,6 +229,17 @@ impl Connection for MysqlConnection {
 
     async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
         self.fetch(sql, params).await
+    }
+
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        self.enter()?;
+        let result = query_each(&mut self.conn, sql, params, sink).await;
+        self.leave(result)
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
-use philtre_core::{Connection, Error, ExecResult, Result, Row, Rows, Table, Value};
+use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
@@ -228,20 +228,29 @@ impl Connection for PgConnection {
     }
 
     async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
+        let mut rows = Rows::default();
+        self.query_each(sql, params, &mut rows).await?;
+        Ok(rows)
+    }
+
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
         let (out, p) = self.run(sql, &params, true).await?;
-        let pg_rows = match out {
-            Output::Rows(rows) => rows,
-            Output::Count(_) => Vec::new(),
+        sink.columns(&p.columns)?;
+        let Output::Rows(pg_rows) = out else {
+            return Ok(());
         };
         let kinds = column_kinds(p.stmt.columns());
-        let rows = pg_rows
-            .iter()
-            .map(|r| decode_row(r, &kinds).map(|values| Row::new(p.columns.clone(), values)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Rows {
-            columns: p.columns,
-            rows,
-        })
+        let mut values = Vec::with_capacity(kinds.len());
+        for r in &pg_rows {
+            decode_row(r, &kinds, &mut values)?;
+            sink.row(&mut values)?;
+        }
+        Ok(())
     }
 
     /// Sends every execute at once on the one client (pipelined), inside whatever

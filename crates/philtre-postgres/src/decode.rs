@@ -91,24 +91,22 @@ pub(crate) fn column_kinds(columns: &[tokio_postgres::Column]) -> Vec<ColumnKind
     columns.iter().map(|c| ColumnKind::of(c.type_())).collect()
 }
 
-/// Every column of `row` as values, in order; `kinds` from [`column_kinds`].
-pub(crate) fn decode_row(row: &PgRow, kinds: &[ColumnKind]) -> Result<Vec<Value>> {
-    row.columns()
-        .iter()
-        .zip(kinds)
-        .enumerate()
-        .map(|(i, (col, &kind))| {
-            let raw: Raw<'_> = row.try_get(i).map_err(|e| Error::Decode {
-                column: col.name().to_owned(),
-                expected: "a PostgreSQL value",
-                found: e.to_string(),
-            })?;
-            match raw.0 {
-                None => Ok(Value::Null),
-                Some(bytes) => decode(kind, col.type_(), bytes, col.name()),
-            }
-        })
-        .collect()
+/// Every column of `row` as values, in order, into `out` (cleared first); `kinds` from
+/// [`column_kinds`].
+pub(crate) fn decode_row(row: &PgRow, kinds: &[ColumnKind], out: &mut Vec<Value>) -> Result<()> {
+    out.clear();
+    for (i, (col, &kind)) in row.columns().iter().zip(kinds).enumerate() {
+        let raw: Raw<'_> = row.try_get(i).map_err(|e| Error::Decode {
+            column: col.name().to_owned(),
+            expected: "a PostgreSQL value",
+            found: e.to_string(),
+        })?;
+        out.push(match raw.0 {
+            None => Value::Null,
+            Some(bytes) => decode(kind, col.type_(), bytes, col.name())?,
+        });
+    }
+    Ok(())
 }
 
 /// Decodes the bytes of one non-NULL column of type `ty`, of kind `kind`.

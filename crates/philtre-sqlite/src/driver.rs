@@ -2,12 +2,13 @@
 
 use async_trait::async_trait;
 use philtre_core::{
-    Connection, DatabaseUrl, Dialect, Driver, Error, ExecResult, Result, Rows, Table, Value,
+    Connection, DatabaseUrl, Dialect, Driver, Error, ExecResult, Result, RowSink, Rows, Table,
+    Value,
 };
 use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
-use crate::handle::{Handle, Shape};
+use crate::handle::{Attempt, Budget, Handle, Shape};
 use crate::options::Options;
 use crate::{exec, reflect};
 
@@ -109,6 +110,37 @@ impl Connection for SqliteConnection {
                 exec::query(c, b, &sql, &params)
             })
             .await
+    }
+
+    async fn query_each(
+        &mut self,
+        sql: &str,
+        params: Vec<Value>,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        let mut conn = self.handle.acquire().await?;
+        let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
+            exec::query_each(c, b, sql, &params, &mut *sink)
+        };
+        match self.handle.attempt(&mut conn, Shape::Statement, inline) {
+            Attempt::Done(result) => result,
+            Attempt::Retry => {
+                // Rows the interrupted attempt gave are given again by the full run.
+                sink.reset();
+                let sql = sql.to_owned();
+                let rows = self
+                    .handle
+                    .finish_blocking(conn, move |c| {
+                        exec::query(c, &Budget::none(), &sql, &params)
+                    })
+                    .await?;
+                sink.columns(&rows.columns)?;
+                for row in rows.rows {
+                    sink.row(&mut row.into_values())?;
+                }
+                Ok(())
+            }
+        }
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {

@@ -1,8 +1,6 @@
 //! The whole operations a connection runs: bind, step every row, build the result.
 
-use std::sync::Arc;
-
-use philtre_core::{ExecResult, Result, Row, Rows, Value};
+use philtre_core::{ExecResult, Result, RowSink, Rows, Value};
 use rusqlite::{CachedStatement, Connection, Statement};
 
 use crate::convert::{decode, encode, Decl};
@@ -17,6 +15,20 @@ pub(crate) fn query(
     sql: &str,
     params: &[Value],
 ) -> Result<Rows> {
+    let mut rows = Rows::default();
+    query_each(conn, budget, sql, params, &mut rows)?;
+    Ok(rows)
+}
+
+/// Prepares, binds and steps a query, giving `sink` the column names and then each row's
+/// values (decoded by declared type) in one reused buffer.
+pub(crate) fn query_each(
+    conn: &Connection,
+    budget: &Budget<'_>,
+    sql: &str,
+    params: &[Value],
+    sink: &mut dyn RowSink,
+) -> Result<()> {
     let mut stmt = prepare(conn, sql)?;
     budget.allow_for_read_only(stmt.readonly());
     bind(&mut stmt, params)?;
@@ -25,22 +37,22 @@ pub(crate) fn query(
     for i in 0..count {
         names.push(stmt.column_name(i).map_err(map_error)?.to_owned());
     }
-    let columns: Arc<[String]> = names.into();
+    sink.columns(&names.into())?;
     let decls: Vec<Decl> = stmt
         .columns()
         .iter()
         .map(|c| Decl::of(c.decl_type()))
         .collect();
-    let mut out = Vec::new();
     let mut rows = stmt.raw_query();
+    let mut values = Vec::with_capacity(count);
     while let Some(row) = rows.next().map_err(map_error)? {
-        let mut values = Vec::with_capacity(count);
+        values.clear();
         for (i, decl) in decls.iter().enumerate() {
             values.push(decode(row.get_ref(i).map_err(map_error)?, *decl));
         }
-        out.push(Row::new(columns.clone(), values));
+        sink.row(&mut values)?;
     }
-    Ok(Rows { columns, rows: out })
+    Ok(())
 }
 
 /// Runs a statement that returns no rows (any rows it does return are stepped and dropped).

@@ -48,6 +48,16 @@ pub(crate) enum Shape {
     Script,
 }
 
+/// The connection, held: operations take turns on it.
+pub(crate) type Guard = tokio::sync::OwnedMutexGuard<Connection>;
+
+/// How an inline attempt ended.
+pub(crate) enum Attempt<R> {
+    Done(Result<R>),
+    /// Interrupted or locked before it changed anything: run it again on the blocking pool.
+    Retry,
+}
+
 /// Lets an operation allow its inline interruption once it knows its statement is
 /// read-only, which is safe even inside a transaction.
 #[derive(Debug)]
@@ -56,6 +66,11 @@ pub(crate) struct Budget<'a> {
 }
 
 impl Budget<'_> {
+    /// No budget: the operation runs to the end (on the blocking pool).
+    pub(crate) fn none() -> Budget<'static> {
+        Budget { deadline: None }
+    }
+
     /// Arms the inline time budget for a read-only statement.
     pub(crate) fn allow_for_read_only(&self, read_only: bool) {
         if let (Some(deadline), true) = (self.deadline, read_only) {
@@ -143,15 +158,37 @@ impl Handle {
         F: Fn(&mut Connection, &Budget<'_>) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        let mut conn = self.acquire().await?;
+        match self.attempt(&mut conn, shape, |c, b| op(c, b)) {
+            Attempt::Done(result) => result,
+            Attempt::Retry => {
+                self.finish_blocking(conn, move |c| op(c, &Budget::none()))
+                    .await
+            }
+        }
+    }
+
+    /// Takes the connection, in call order (see the module docs).
+    pub(crate) async fn acquire(&self) -> Result<Guard> {
         if !self.is_usable() {
             return Err(lost());
         }
-        let mut conn = match self.shared.conn.clone().try_lock_owned() {
+        Ok(match self.shared.conn.clone().try_lock_owned() {
             Ok(guard) => guard,
             // Another operation holds the connection (a shared in-memory connection, or one
             // still finishing for a caller that gave up): wait for it, in call order.
             Err(_) => self.shared.conn.clone().lock_owned().await,
-        };
+        })
+    }
+
+    /// Runs `op` inline, within the limits of the module docs; `Retry` when it must run
+    /// again on the blocking pool ([`finish_blocking`](Self::finish_blocking)).
+    pub(crate) fn attempt<R>(
+        &self,
+        conn: &mut Guard,
+        shape: Shape,
+        op: impl FnOnce(&mut Connection, &Budget<'_>) -> Result<R>,
+    ) -> Attempt<R> {
         let autocommit = conn.is_autocommit();
         let changes = conn.total_changes();
         let statement = shape == Shape::Statement;
@@ -162,11 +199,11 @@ impl Handle {
         };
         let result = {
             let _watch = PanicWatch(&self.shared.poisoned);
-            op(&mut conn, &budget)
+            op(conn, &budget)
         };
         deadline.set(None);
         let Err(e) = result else {
-            return result;
+            return Attempt::Done(result);
         };
         let untouched = conn.is_autocommit() == autocommit && conn.total_changes() == changes;
         let retry = match &e {
@@ -176,16 +213,26 @@ impl Handle {
             }
             _ => false,
         };
-        if !retry {
-            return Err(e);
+        if retry {
+            Attempt::Retry
+        } else {
+            Attempt::Done(Err(e))
         }
-        // The guard goes with the operation, so nothing runs in between.
+    }
+
+    /// Runs `op` on the blocking pool with the configured busy timeout. The guard goes with
+    /// it, so nothing runs in between, and it runs to the end even if nobody waits for it.
+    pub(crate) async fn finish_blocking<R, F>(&self, mut conn: Guard, op: F) -> Result<R>
+    where
+        F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
         let shared = self.shared.clone();
         tokio::task::spawn_blocking(move || {
             let _watch = PanicWatch(&shared.poisoned);
             let set = |c: &Connection, t| c.busy_timeout(t).map_err(crate::errors::map_error);
             set(&conn, shared.busy_timeout)?;
-            let result = op(&mut conn, &Budget { deadline: None });
+            let result = op(&mut conn);
             set(&conn, Duration::ZERO)?;
             result
         })

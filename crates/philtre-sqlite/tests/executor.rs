@@ -74,3 +74,44 @@ async fn a_long_statement_moves_off_the_executor() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn rows_of_an_interrupted_attempt_are_not_given_twice() -> Result<()> {
+    // Rows stream to the sink inline until the budget runs out; the statement then runs
+    // again on the blocking pool, and the sink must see each row exactly once.
+    #[derive(Default)]
+    struct Seen {
+        rows: Vec<Value>,
+        resets: usize,
+    }
+    impl philtre_core::RowSink for Seen {
+        fn columns(&mut self, _: &Arc<[String]>) -> Result<()> {
+            Ok(())
+        }
+        fn row(&mut self, values: &mut [Value]) -> Result<()> {
+            self.rows.push(std::mem::take(&mut values[0]));
+            Ok(())
+        }
+        fn reset(&mut self) {
+            self.rows.clear();
+            self.resets += 1;
+        }
+    }
+    let db = TempDb::new("reset");
+    let mut conn = db.connect().await?;
+    let mut seen = Seen::default();
+    conn.query_each(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+         SELECT x FROM c WHERE x % 100000 = 0",
+        vec![],
+        &mut seen,
+    )
+    .await?;
+    assert_eq!(
+        seen.resets, 1,
+        "the statement should outlast the inline budget"
+    );
+    let expected: Vec<Value> = (1..=30).map(|k| Value::Int(k * 100_000)).collect();
+    assert_eq!(seen.rows, expected);
+    Ok(())
+}

@@ -93,6 +93,56 @@ impl Connection {
         self.run(compiled).await
     }
 
+    /// Runs a query and decodes every row straight into `T`: a tuple of
+    /// [`FromValue`](philtre_core::FromValue) types, or any
+    /// [`FromValues`](philtre_core::FromValues) type.
+    ///
+    /// The typed fast path: no [`Row`](philtre_core::Row) is built, values move from the
+    /// driver's buffer into `T`. `execute(stmt).await?.all_as::<T>()` gives the same result.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre::Result<()> {
+    /// use philtre::prelude::*;
+    /// let engine = create_engine("sqlite://")?;
+    /// let metadata = MetaData::new();
+    /// let users = Table::new("users", &metadata, [
+    ///     Column::new("id", Integer).primary_key(),
+    ///     Column::new("name", String(50)),
+    /// ]);
+    /// metadata.create_all(&engine).await?;
+    /// let mut conn = engine.connect().await?;
+    /// conn.execute(users.insert().value("name", "admin")).await?;
+    /// let rows: Vec<(i64, String)> = conn.query_as(users.select()).await?;
+    /// assert_eq!(rows, [(1, "admin".to_owned())]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn query_as<T: philtre_core::FromValues + Send>(
+        &mut self,
+        stmt: impl Executable,
+    ) -> Result<Vec<T>> {
+        let compiled = stmt.compile(self.dialect())?;
+        if !compiled.returns_rows {
+            return Err(Error::InvalidStatement(format!(
+                "query_as needs a statement that returns rows; use execute for: {}",
+                compiled.sql
+            )));
+        }
+        let echo = self.engine.echo();
+        let state = self.ready().await?;
+        if echo {
+            tracing::info!(target: "philtre::engine", sql = %compiled.sql, params = ?compiled.params, "query");
+        }
+        let mut sink = TypedRows::<T> {
+            columns: std::sync::Arc::from([]),
+            out: Vec::new(),
+        };
+        state
+            .raw
+            .query_each(&compiled.sql, compiled.params, &mut sink)
+            .await?;
+        Ok(sink.out)
+    }
+
     /// Runs one statement once per row of values (executemany), e.g. an insert template
     /// with many rows: `execute_many(users.insert(), rows)`.
     ///
@@ -274,6 +324,28 @@ impl Connection {
     /// A round trip to the server.
     pub async fn ping(&mut self) -> Result<()> {
         self.ready().await?.raw.ping().await
+    }
+}
+
+/// Decodes each row into `T` as the driver hands it over.
+struct TypedRows<T> {
+    columns: std::sync::Arc<[String]>,
+    out: Vec<T>,
+}
+
+impl<T: philtre_core::FromValues + Send> philtre_core::RowSink for TypedRows<T> {
+    fn columns(&mut self, names: &std::sync::Arc<[String]>) -> Result<()> {
+        self.columns = names.clone();
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut [Value]) -> Result<()> {
+        self.out.push(T::from_values(values, &self.columns)?);
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.out.clear();
     }
 }
 

@@ -96,6 +96,15 @@ impl Engine {
         self.connect().await?.execute(stmt).await
     }
 
+    /// Runs a query on a pooled connection and decodes every row into `T` (a tuple, or any
+    /// [`FromValues`](philtre_core::FromValues) type): see [`Connection::query_as`].
+    pub async fn query_as<T: philtre_core::FromValues + Send>(
+        &self,
+        stmt: impl Executable,
+    ) -> Result<Vec<T>> {
+        self.connect().await?.query_as(stmt).await
+    }
+
     /// Checks out a connection and begins a transaction on it; commit or it rolls back.
     pub async fn begin(&self) -> Result<Transaction<'static>> {
         Transaction::begin_owned(self.connect().await?).await

@@ -69,7 +69,7 @@ pub mod prelude {
     pub use crate::types::*;
     pub use crate::{
         and_, create_engine, func, not_, or_, params, select, text, values, Autoload, Column,
-        Connection, CursorResult, Engine, Executable, ExecuteExt, Expr, ForeignKey, MetaData,
-        MetaDataExt, Row, SqlType, Table, Transaction, Value,
+        Connection, CursorResult, Engine, Executable, ExecuteExt, Expr, ForeignKey, FromValues,
+        MetaData, MetaDataExt, Row, SqlType, Table, Transaction, Value,
     };
 }
