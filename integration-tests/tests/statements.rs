@@ -310,3 +310,34 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn executemany_rows_may_name_columns_in_any_order(db) {
+        let users = db.users_table().await?;
+        let mut conn = db.engine.connect().await?;
+        conn.execute_many(&users.insert(), [
+            vec![("name", Value::from("a")), ("email", Value::from("a@x"))],
+            vec![("email", Value::from("b@x")), ("name", Value::from("b"))],
+        ]).await?;
+        let rows: Vec<(String, String)> = conn
+            .query_as(select([users.c("name"), users.c("email")]).order_by(users.c("id")))
+            .await?;
+        assert_eq!(rows, [("a".into(), "a@x".into()), ("b".into(), "b@x".into())]);
+        // A row naming other columns, fewer columns, or one twice is refused before
+        // anything is sent.
+        for bad in [
+            vec![("name", Value::from("c")), ("nope", Value::from(1))],
+            vec![("name", Value::from("c"))],
+            vec![("name", Value::from("c")), ("name", Value::from("d"))],
+        ] {
+            let err = conn
+                .execute_many(&users.insert(), [vec![("name", Value::from("z")), ("email", Value::from("z@x"))], bad])
+                .await
+                .unwrap_err();
+            assert!(matches!(err, philtre::Error::InvalidStatement(_)), "{err:?}");
+        }
+        let n: Vec<(i64,)> = conn.query_as(select([func::count_star()]).select_from(&users)).await?;
+        assert_eq!(n, [(2,)]);
+        Ok(())
+    }
+}

@@ -52,6 +52,7 @@
 
 mod connection;
 mod engine;
+mod executemany;
 mod pool;
 mod result;
 mod schema_ops;

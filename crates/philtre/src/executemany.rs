@@ -1,0 +1,184 @@
+//! executemany: one INSERT template, many rows, all or nothing.
+
+use philtre_core::{Compiled, Error, Executable, Insert, Result, Value};
+
+use crate::connection::Connection;
+use crate::result::CursorResult;
+
+/// The rows of one executemany: the first row's column names, and every row's values in
+/// that order.
+struct RowBatch {
+    names: Vec<String>,
+    rows: Vec<Vec<Value>>,
+}
+
+impl RowBatch {
+    /// Takes the rows apart. Each later row must name the same columns (in any order).
+    fn collect<C, V, R>(rows: impl IntoIterator<Item = R>) -> Result<RowBatch>
+    where
+        C: AsRef<str>,
+        V: Into<Value>,
+        R: IntoIterator<Item = (C, V)>,
+    {
+        let mut it = rows.into_iter();
+        let Some(first) = it.next() else {
+            return Ok(RowBatch {
+                names: Vec::new(),
+                rows: Vec::new(),
+            });
+        };
+        let (names, values): (Vec<String>, Vec<Value>) = first
+            .into_iter()
+            .map(|(c, v)| (c.as_ref().to_owned(), v.into()))
+            .unzip();
+        let mut rows = vec![values];
+        for row in it {
+            rows.push(in_order(&names, row)?);
+        }
+        Ok(RowBatch { names, rows })
+    }
+}
+
+/// One later row's values in the order of `names`: pushed straight through while the row
+/// follows that order (the usual case), put in place by name when it does not.
+fn in_order<C: AsRef<str>, V: Into<Value>>(
+    names: &[String],
+    row: impl IntoIterator<Item = (C, V)>,
+) -> Result<Vec<Value>> {
+    let n = names.len();
+    let mut values: Vec<Value> = Vec::with_capacity(n);
+    let mut elsewhere: Vec<(usize, Value)> = Vec::new();
+    for (c, v) in row {
+        let c = c.as_ref();
+        if elsewhere.is_empty() && values.len() < n && names[values.len()] == c {
+            values.push(v.into());
+            continue;
+        }
+        let k = names.iter().position(|x| x == c).ok_or_else(|| {
+            Error::InvalidStatement(format!(
+                "a row of execute_many names column {c:?}, which the first row does not"
+            ))
+        })?;
+        elsewhere.push((k, v.into()));
+    }
+    if elsewhere.is_empty() && values.len() == n {
+        return Ok(values);
+    }
+    let mut slots: Vec<Option<Value>> = values.into_iter().map(Some).collect();
+    slots.resize(n, None);
+    for (k, v) in elsewhere {
+        if slots[k].replace(v).is_some() {
+            return Err(Error::InvalidStatement(format!(
+                "a row of execute_many names column {:?} twice",
+                names[k]
+            )));
+        }
+    }
+    slots
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            Error::InvalidStatement("every row of execute_many must name the same columns".into())
+        })
+}
+
+impl Connection {
+    /// Runs one statement once per row of values (executemany), e.g. an insert template
+    /// with many rows: `execute_many(&users.insert(), rows)`.
+    ///
+    /// All rows or none: outside a transaction, the rows are written in one of their own.
+    /// PostgreSQL pipelines them; SQLite runs them in one call on the connection; on MySQL
+    /// they are sent as multi-row `INSERT`s of up to 1,000 rows each, since each statement
+    /// costs a round trip there. `last_insert_id` is the id of the last row.
+    pub async fn execute_many<C, V, R>(
+        &mut self,
+        insert: &Insert,
+        rows: impl IntoIterator<Item = R>,
+    ) -> Result<CursorResult>
+    where
+        C: AsRef<str>,
+        V: Into<Value>,
+        R: IntoIterator<Item = (C, V)>,
+    {
+        let batch = RowBatch::collect(rows)?;
+        if batch.rows.is_empty() {
+            return Ok(CursorResult::affected(0, None, None));
+        }
+        // The compiler checks the first row; check the others the same way.
+        for row in &batch.rows[1..] {
+            for (name, v) in batch.names.iter().zip(row) {
+                insert.table.check_value(name, v)?;
+            }
+        }
+        if batch.rows.len() > 1 && !self.in_transaction() {
+            let mut tx = self.begin().await?;
+            let result = tx.execute_batch(insert, batch).await?;
+            tx.commit().await?;
+            return Ok(result);
+        }
+        self.execute_batch(insert, batch).await
+    }
+
+    /// executemany of checked rows, in the current transaction (if any).
+    async fn execute_batch(&mut self, insert: &Insert, batch: RowBatch) -> Result<CursorResult> {
+        if batch.rows.len() > 1 && self.dialect().executemany_as_multirow_insert() {
+            return self.insert_multirow(insert, &batch).await;
+        }
+        let first = batch
+            .names
+            .iter()
+            .cloned()
+            .zip(batch.rows[0].iter().cloned());
+        let compiled = insert.clone().values(first).compile(self.dialect())?;
+        // Columns filled from defaults come after the named ones, as compiled.
+        let defaults = &compiled.params[batch.names.len()..];
+        let param_sets: Vec<Vec<Value>> = batch
+            .rows
+            .into_iter()
+            .map(|mut row| {
+                row.extend(defaults.iter().cloned());
+                row
+            })
+            .collect();
+        let echo = self.engine().echo();
+        let state = self.ready().await?;
+        if echo {
+            tracing::info!(target: "philtre::engine", sql = %compiled.sql, rows = param_sets.len(), "executemany");
+        }
+        let r = state.raw.execute_many(&compiled.sql, param_sets).await?;
+        Ok(CursorResult::affected(
+            r.rows_affected,
+            None,
+            r.last_insert_id,
+        ))
+    }
+
+    /// executemany as multi-row INSERTs.
+    async fn insert_multirow(&mut self, insert: &Insert, batch: &RowBatch) -> Result<CursorResult> {
+        // MySQL allows 65,535 placeholders in one statement.
+        let per_row = batch.names.len().max(1) + insert.table.columns().len();
+        let chunk = (65_535 / per_row).clamp(1, 1_000);
+        let chunks: Vec<Compiled> = batch
+            .rows
+            .chunks(chunk)
+            .map(|rows| {
+                let rows = rows
+                    .iter()
+                    .map(|r| batch.names.iter().cloned().zip(r.iter().cloned()));
+                insert.clone().rows(rows).compile(self.dialect())
+            })
+            .collect::<Result<_>>()?;
+        let mut affected = 0;
+        let mut last_id = None;
+        for (compiled, rows) in chunks.into_iter().zip(batch.rows.chunks(chunk)) {
+            let r = self.run(compiled).await?;
+            affected += r.rows_affected();
+            // A multi-row INSERT reports its first id; InnoDB gives such an insert
+            // consecutive ids, so the last row's is known.
+            last_id = r
+                .last_insert_id()
+                .map(|first| first + i64::try_from(rows.len()).unwrap_or(i64::MAX) - 1);
+        }
+        Ok(CursorResult::affected(affected, None, last_id))
+    }
+}
