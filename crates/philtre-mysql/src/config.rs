@@ -46,10 +46,12 @@ impl Config {
             .stmt_cache_size(STATEMENT_CACHE_SIZE)
             // UPDATE reports the rows it matched, as PostgreSQL and SQLite do, not only
             // the rows whose values changed.
-            .client_found_rows(true)
-            // Without this, a TCP connection to localhost is dropped and reopened on the
-            // server's unix socket: a second handshake for every connection.
-            .prefer_socket(false);
+            .client_found_rows(true);
+        // On a local server, mysql_async reopens a TCP connection on the server's unix
+        // socket: one more handshake per new connection (the pool keeps them), then every
+        // round trip is faster than loopback TCP. Off with TLS, which a socket does not carry,
+        // or with `prefer_socket=false`.
+        let mut prefer_socket = true;
         let mut connect_timeout = DEFAULT_CONNECT_TIMEOUT;
         let mut ssl = SslMode::Disabled;
         let mut ssl_ca: Option<String> = None;
@@ -75,15 +77,23 @@ impl Config {
                 }
                 "ssl_mode" | "ssl-mode" | "sslmode" => ssl = parse_ssl_mode(key, value)?,
                 "ssl_ca" => ssl_ca = Some(value.clone()),
-                "unix_socket" => builder = builder.socket(Some(value.clone())).prefer_socket(true),
+                "unix_socket" => builder = builder.socket(Some(value.clone())),
+                "prefer_socket" => {
+                    prefer_socket = match value.to_ascii_lowercase().as_str() {
+                        "true" | "1" | "yes" | "on" => true,
+                        "false" | "0" | "no" | "off" => false,
+                        _ => return Err(bad_option(key, value, "true or false")),
+                    }
+                }
                 _ => {
                     return Err(Error::Config(format!(
                         "unknown MySQL URL option {key:?} (known: charset, connect_timeout, \
-                         ssl, ssl_mode, ssl_ca, unix_socket)"
+                         ssl, ssl_mode, ssl_ca, unix_socket, prefer_socket)"
                     )))
                 }
             }
         }
+        builder = builder.prefer_socket(prefer_socket && ssl == SslMode::Disabled);
         builder = apply_ssl(builder, ssl, ssl_ca)?;
         Ok(Config {
             opts: builder.into(),

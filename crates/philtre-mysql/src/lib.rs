@@ -46,8 +46,9 @@
 //! `mariadb://`). Host defaults to `127.0.0.1`, port to 3306. Options: `charset` (`utf8mb4`,
 //! or `utf8` taken as utf8mb4; sent as `SET NAMES utf8mb4`), `connect_timeout` (seconds,
 //! default 10), `ssl` (`true`/`false`), `ssl_mode` (`DISABLED`, `PREFERRED` = no TLS,
-//! `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`), `ssl_ca`, `unix_socket`. Any other option is an
-//! `Error::Config`. UPDATE reports the rows it *matched* (`CLIENT_FOUND_ROWS`), as PostgreSQL
+//! `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`), `ssl_ca`, `unix_socket`, `prefer_socket`
+//! (default true: a connection to a local server moves to its unix socket, as mysql_async
+//! does; not with TLS). Any other option is an `Error::Config`. UPDATE reports the rows it *matched* (`CLIENT_FOUND_ROWS`), as PostgreSQL
 //! and SQLite do.
 //!
 //! # Values and column types
