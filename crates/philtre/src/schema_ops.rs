@@ -2,7 +2,9 @@
 //! reflection (`Table::autoload`, `metadata.reflect`) and implicit execution.
 
 use async_trait::async_trait;
-use philtre_core::{CreateIndex, CreateTable, DropTable, Executable, MetaData, Result, Table};
+use philtre_core::{
+    CreateIndex, CreateTable, DropTable, Error, Executable, MetaData, Result, Table,
+};
 
 use crate::engine::Engine;
 use crate::result::CursorResult;
@@ -20,7 +22,8 @@ pub trait MetaDataExt {
     /// Drops every table that exists, referencing tables first.
     async fn drop_all(&self, engine: &Engine) -> Result<()>;
 
-    /// Loads every table of the database into this metadata; returns their names.
+    /// Loads every table of the database into this metadata; returns their names. A table
+    /// dropped by another session while this runs is left out.
     async fn reflect(&self, engine: &Engine) -> Result<Vec<String>>;
 }
 
@@ -62,10 +65,17 @@ impl MetaDataExt for MetaData {
 
     async fn reflect(&self, engine: &Engine) -> Result<Vec<String>> {
         let mut conn = engine.connect().await?;
-        let names = conn.table_names().await?;
+        let mut names = conn.table_names().await?;
+        let mut gone = Vec::new();
         for name in &names {
-            self.add(conn.reflect_table(name).await?);
+            match conn.reflect_table(name).await {
+                Ok(table) => self.add(table),
+                // Dropped by someone else between the listing and now: not there to load.
+                Err(Error::NoSuchTable(_)) => gone.push(name.clone()),
+                Err(e) => return Err(e),
+            }
         }
+        names.retain(|n| !gone.contains(n));
         Ok(names)
     }
 }
