@@ -1,0 +1,196 @@
+//! philtre's Core layer, written the way its docs teach: tables declared with `MetaData`,
+//! statements built per call with the expression language, executed on the engine.
+
+use async_trait::async_trait;
+use philtre::prelude::*;
+use philtre::{Engine, FromValues};
+
+use crate::model::{Backend, NewUser, Post, User};
+use crate::subject::{BenchResult, Subject};
+use crate::subjects::{MEDIUM, MEDIUM_LIMIT, MEDIUM_OFFSET};
+use crate::target::Target;
+
+pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn Subject>> {
+    let engine = Engine::builder(&target.philtre_url())
+        .pool_size(pool_size)
+        .max_overflow(0)
+        .build()?;
+    // Open every connection now, so the first timed calls do not pay for it.
+    let mut warm = Vec::new();
+    for _ in 0..pool_size {
+        warm.push(engine.connect().await?);
+    }
+    drop(warm);
+    let metadata = MetaData::new();
+    let users = Table::new(
+        "users",
+        &metadata,
+        [
+            Column::new("id", BigInteger).primary_key(),
+            Column::new("name", String(50)).not_null(),
+            Column::new("hair_color", String(50)),
+        ],
+    );
+    let posts = Table::new(
+        "posts",
+        &metadata,
+        [
+            Column::new("id", BigInteger).primary_key(),
+            Column::new("user_id", BigInteger)
+                .not_null()
+                .foreign_key("users.id"),
+            Column::new("title", String(200)).not_null(),
+            Column::new("body", Text).not_null(),
+        ],
+    );
+    Ok(Box::new(PhiltreCore {
+        backend: target.backend,
+        engine,
+        users,
+        posts,
+    }))
+}
+
+struct PhiltreCore {
+    backend: Backend,
+    engine: Engine,
+    users: Table,
+    posts: Table,
+}
+
+/// Rows decode straight into structs through `query_as` (values move, nothing is copied).
+struct UserRow(User);
+
+impl FromValues for UserRow {
+    fn from_values(values: &mut [Value], columns: &[String]) -> philtre::Result<Self> {
+        let (id, name, hair_color) = FromValues::from_values(values, columns)?;
+        Ok(UserRow(User {
+            id,
+            name,
+            hair_color,
+        }))
+    }
+}
+
+struct JoinRow(User, Option<Post>);
+
+impl FromValues for JoinRow {
+    fn from_values(values: &mut [Value], columns: &[String]) -> philtre::Result<Self> {
+        let (id, name, hair_color, post_id, user_id, title, body) =
+            FromValues::from_values(values, columns)?;
+        let post = match (post_id, user_id, title, body) {
+            (Some(id), Some(user_id), Some(title), Some(body)) => Some(Post {
+                id,
+                user_id,
+                title,
+                body,
+            }),
+            _ => None,
+        };
+        let user = User {
+            id,
+            name,
+            hair_color,
+        };
+        Ok(JoinRow(user, post))
+    }
+}
+
+fn row_values(r: &NewUser) -> [(&'static str, Value); 2] {
+    [
+        ("name", Value::from(r.name.as_str())),
+        ("hair_color", Value::from(r.hair_color.clone())),
+    ]
+}
+
+#[async_trait]
+impl Subject for PhiltreCore {
+    fn name(&self) -> &'static str {
+        "philtre-core"
+    }
+
+    async fn get_user(&self, id: i64) -> BenchResult<User> {
+        let users = &self.users;
+        let stmt = users.select().where_(users.c("id").eq(id));
+        let row = self.engine.query_as::<UserRow>(stmt).await?.pop();
+        Ok(row.ok_or("no such user")?.0)
+    }
+
+    async fn select_users(&self, first: i64, n: i64) -> BenchResult<Vec<User>> {
+        let users = &self.users;
+        let stmt = users
+            .select()
+            .where_(users.c("id").ge(first).and(users.c("id").lt(first + n)))
+            .order_by(users.c("id"));
+        let rows = self.engine.query_as::<UserRow>(stmt).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn users_with_posts(&self, hair_color: &str) -> BenchResult<Vec<(User, Option<Post>)>> {
+        let (users, posts) = (&self.users, &self.posts);
+        let stmt = select([
+            users.c("id"),
+            users.c("name"),
+            users.c("hair_color"),
+            posts.c("id"),
+            posts.c("user_id"),
+            posts.c("title"),
+            posts.c("body"),
+        ])
+        .select_from(users)
+        .outerjoin(posts)
+        .where_(users.c("hair_color").eq(hair_color))
+        .order_by(users.c("id"))
+        .order_by(posts.c("id"));
+        let rows = self.engine.query_as::<JoinRow>(stmt).await?;
+        Ok(rows.into_iter().map(|r| (r.0, r.1)).collect())
+    }
+
+    async fn insert_users_returning(&self, rows: &[NewUser]) -> BenchResult<Vec<i64>> {
+        let users = &self.users;
+        let stmt = users.insert().rows(rows.iter().map(row_values));
+        if self.backend == Backend::Mysql {
+            // MySQL has no RETURNING: a multi-row insert reports its first id.
+            let r = self.engine.execute(stmt).await?;
+            let first = r.last_insert_id().ok_or("no insert id")?;
+            return Ok((first..first + rows.len() as i64).collect());
+        }
+        let r = self.engine.execute(stmt.returning([users.c("id")])).await?;
+        Ok(r.scalars::<i64>()?)
+    }
+
+    async fn insert_users_in_transaction(&self, rows: &[NewUser]) -> BenchResult<()> {
+        let mut tx = self.engine.begin().await?;
+        tx.execute_many(&self.users.insert(), rows.iter().map(row_values))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn build_medium_select(&self) -> Option<(String, usize)> {
+        let (users, posts) = (&self.users, &self.posts);
+        let (color, min_id, min_posts) = MEDIUM;
+        let post_count = func::count(posts.c("id"));
+        let stmt = select([
+            users.c("id"),
+            users.c("name"),
+            post_count.clone().label("post_count"),
+        ])
+        .select_from(users)
+        .outerjoin(posts)
+        .where_(
+            users
+                .c("hair_color")
+                .eq(color)
+                .and(users.c("id").gt(min_id)),
+        )
+        .group_by(users.c("id"))
+        .group_by(users.c("name"))
+        .having(post_count.gt(min_posts))
+        .order_by(users.c("name").desc())
+        .limit(MEDIUM_LIMIT)
+        .offset(MEDIUM_OFFSET);
+        let compiled = stmt.compile(self.engine.dialect()).ok()?;
+        Some((compiled.sql, compiled.params.len()))
+    }
+}
