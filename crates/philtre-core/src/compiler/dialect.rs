@@ -235,12 +235,19 @@ pub fn write_limit_offset_common(
     no_limit: Option<&str>,
 ) {
     match (limit, no_limit) {
-        (Some(n), _) => w.push(&format!(" LIMIT {n}")),
-        (None, Some(all)) if offset.is_some() => w.push(&format!(" LIMIT {all}")),
+        (Some(n), _) => {
+            w.push(" LIMIT ");
+            w.push_display(n);
+        }
+        (None, Some(all)) if offset.is_some() => {
+            w.push(" LIMIT ");
+            w.push(all);
+        }
         _ => {}
     }
     if let Some(m) = offset {
-        w.push(&format!(" OFFSET {m}"));
+        w.push(" OFFSET ");
+        w.push_display(m);
     }
 }
 

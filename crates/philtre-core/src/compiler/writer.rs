@@ -30,6 +30,13 @@ impl<'d> SqlWriter<'d> {
         self.sql.push_str(sql);
     }
 
+    /// Appends a number or other displayable value as SQL text (no temporary `String`).
+    pub fn push_display(&mut self, value: impl std::fmt::Display) {
+        use std::fmt::Write;
+        // Writing into a String cannot fail.
+        let _ = write!(self.sql, "{value}");
+    }
+
     /// Appends a quoted identifier.
     pub fn ident(&mut self, name: &str) {
         self.dialect.write_identifier(&mut self.sql, name);
