@@ -67,6 +67,15 @@ impl TestDb {
         name
     }
 
+    /// Drops the table `name` after the test too, for tables whose names are fixed (a
+    /// declarative model's `table = "..."`); the test must give it a name no other test uses.
+    pub fn track(&self, name: &str) {
+        let mut created = self.created.lock().unwrap_or_else(PoisonError::into_inner);
+        if !created.iter().any(|n| n == name) {
+            created.push(name.to_owned());
+        }
+    }
+
     /// A second engine on the same database, with its own pool (for concurrency tests).
     pub fn engine_builder(&self) -> philtre::EngineBuilder {
         Engine::builder(&self.url)

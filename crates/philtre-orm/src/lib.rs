@@ -1,6 +1,7 @@
 //! philtre's ORM layer: sessions with an identity map and a unit of work, queries that
 //! return objects, scoped sessions, and the mapping trait — the seed's "Manual Object
-//! Relational Mapping", on SQLite, PostgreSQL and MySQL/MariaDB.
+//! Relational Mapping" and, with `#[derive(Model)]`, its "Declarative" way (see
+//! [`declarative`]), on SQLite, PostgreSQL and MySQL/MariaDB.
 //!
 //! A plain struct, a [`Table`](philtre::Table) defined apart, and a short mapping that ties
 //! them (SQLAlchemy's `mapper(User, users)`):
@@ -74,6 +75,8 @@
 //! | [`Query`] | `session.query(User)` | `filter`, `filter_by`, `order_by`, `limit`, `offset`, `all`, `first`, `one`, `one_or_none`, `get`, `count`, `exists`, bulk `update`/`delete` |
 //! | [`ScopedSession`], [`scoped_session`] | `scoped_session(...)` | one session per tokio task scope; `remove()` |
 //! | [`QueryProperty`] | `User.query` | `User::query()` on the scoped session |
+//! | [`declarative_base!`], [`Model`](macro@Model) | `declarative_base()`, `class User(Base)` | a struct that defines its table and mapping, [`declarative`] |
+//! | [`Col`] | `User.name` | a typed column: `User::name.eq("admin")` |
 //!
 //! # Differences from SQLAlchemy
 //!
@@ -90,12 +93,17 @@
 //!
 //! # Features
 //!
-//! | feature | default | backend |
+//! | feature | default | what |
 //! |---|---|---|
 //! | `sqlite` | yes | `philtre/sqlite` |
 //! | `postgres` | no | `philtre/postgres` |
 //! | `mysql` | no | `philtre/mysql` |
+//! | `macros` | yes | `#[derive(Model)]` (from `philtre-macros`) |
 
+// The derive names this crate `::philtre_orm`, also in its own tests.
+extern crate self as philtre_orm;
+
+pub mod declarative;
 mod identity;
 mod maker;
 mod mapping;
@@ -113,12 +121,17 @@ pub use query::Query;
 pub use scoped::{scope, scoped_session, QueryProperty, ScopedGuard, ScopedSession};
 pub use session::{Session, SessionConfig};
 
+pub use declarative::{Col, DeclarativeBase, Model};
+/// `#[derive(Model)]`: see [`declarative`].
+#[cfg(feature = "macros")]
+pub use philtre_macros::Model;
+
 /// philtre's prelude plus the ORM: one import for the walkthroughs.
 pub mod prelude {
-    pub use crate::field_values;
+    pub use crate::{declarative_base, field_values};
     pub use crate::{
-        mapper, scoped_session, sessionmaker, Mapped, Obj, ObjectState, OrmError, Query,
-        QueryProperty, ScopedSession, Session, SessionMaker,
+        mapper, scoped_session, sessionmaker, Col, DeclarativeBase, Mapped, Model, Obj,
+        ObjectState, OrmError, Query, QueryProperty, ScopedSession, Session, SessionMaker,
     };
     pub use philtre::prelude::*;
 }

@@ -54,6 +54,8 @@ pub struct ScopedSession {
 struct Registry {
     id: u64,
     maker: RwLock<Option<SessionMaker>>,
+    /// The error when used before `configure()`, if not the generic one.
+    unbound_hint: Option<String>,
 }
 
 type Slot = Arc<AsyncMutex<Session>>;
@@ -104,12 +106,28 @@ impl ScopedSession {
     /// exists: `static DB: LazyLock<ScopedSession> = LazyLock::new(ScopedSession::unbound);`
     /// then `DB.configure(sessionmaker(&engine))`.
     pub fn unbound() -> Self {
+        Self::unbound_hinted(None)
+    }
+
+    /// An unbound registry whose "no session maker" error is `hint` (a declarative base
+    /// uses it to say which call is missing).
+    pub(crate) fn unbound_with_hint(hint: String) -> Self {
+        Self::unbound_hinted(Some(hint))
+    }
+
+    fn unbound_hinted(unbound_hint: Option<String>) -> Self {
         ScopedSession {
             inner: Arc::new(Registry {
                 id: NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed),
                 maker: RwLock::new(None),
+                unbound_hint,
             }),
         }
+    }
+
+    /// Whether `other` is this registry or a clone of it (clones share their sessions).
+    pub fn same_registry(&self, other: &ScopedSession) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// Sets the session maker for sessions made from now on.
@@ -157,9 +175,9 @@ impl ScopedSession {
         let maker = if create {
             let maker = self.inner.maker.read().clone();
             Some(maker.ok_or_else(|| {
-                Error::Config(
-                    "the scoped session has no session maker: call configure() first".into(),
-                )
+                Error::Config(self.inner.unbound_hint.clone().unwrap_or_else(|| {
+                    "the scoped session has no session maker: call configure() first".into()
+                }))
             })?)
         } else {
             None
