@@ -127,3 +127,27 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    [sqlite, postgres, mysql]
+    async fn a_dropped_transaction_releases_its_locks_at_once(db) {
+        let users = db.users_table().await?;
+        db.engine.execute(users.insert().values(values! { "id" => 1, "name" => "ann" })).await?;
+        {
+            let mut tx = db.engine.begin().await?;
+            tx.execute(users.update().where_(users.c("id").eq(1)).values(values! { "name" => "locked" })).await?;
+            // dropped without commit: the row (or, on SQLite, the database) stays locked
+            // until the rollback runs
+        }
+        // Another engine (another pool) writes the same row; it would wait for the lock if
+        // the rollback waited for the connection's next checkout.
+        let other = db.engine_builder().build()?;
+        let write = other.execute(users.update().where_(users.c("id").eq(1)).values(values! { "name" => "bob" }));
+        let done = tokio::time::timeout(Duration::from_secs(4), write).await;
+        assert!(done.is_ok(), "the dropped transaction still holds its lock");
+        done.unwrap()?;
+        let name: String = other.execute(select([users.c("name")])).await?.scalar_one()?;
+        assert_eq!(name, "bob");
+        Ok(())
+    }
+}

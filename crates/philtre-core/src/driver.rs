@@ -50,6 +50,12 @@ pub trait Driver: Debug + Send + Sync + 'static {
     fn max_connections(&self) -> Option<usize> {
         None
     }
+
+    /// Whether every connection is a handle to one shared database connection (in-memory
+    /// SQLite), so that they share its transaction state.
+    fn shares_one_connection(&self) -> bool {
+        false
+    }
 }
 
 /// What a statement that returns no rows reports.

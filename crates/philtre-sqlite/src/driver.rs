@@ -66,6 +66,10 @@ impl Driver for SqliteDriver {
         &SQLITE
     }
 
+    fn shares_one_connection(&self) -> bool {
+        self.options.is_memory()
+    }
+
     async fn connect(&self) -> Result<Box<dyn Connection>> {
         let handle = if self.options.is_memory() {
             let handle = self.memory.get_or_try_init(|| self.open()).await?;

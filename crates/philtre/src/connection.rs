@@ -236,12 +236,36 @@ impl<T: philtre_core::FromValues + Send> philtre_core::RowSink for TypedRows<T> 
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let Some(obj) = self.obj.take() else { return };
+        let Some(mut obj) = self.obj.take() else {
+            return;
+        };
         let status = self.engine.pool_status();
         // A broken connection, or an overflow one beyond the idle pool size, is closed
-        // now instead of going back to the pool (SQLAlchemy's QueuePool overflow).
+        // now instead of going back to the pool (SQLAlchemy's QueuePool overflow); closing
+        // also ends any transaction left open on it.
         if !obj.raw.is_usable() || status.idle >= self.engine.pool_size() {
             drop(Object::take(obj));
+            return;
         }
+        // Reset on return: a transaction left open (a dropped guard) is rolled back now,
+        // so its locks do not wait for the connection's next checkout. Without a runtime
+        // to do it on, or when every checkout shares one connection (in-memory SQLite,
+        // where a rollback run in the background could end another checkout's
+        // transaction), the pool's recycle does it at the next checkout instead.
+        if (obj.depth == 0 && obj.cleanup.is_empty()) || self.engine.shares_one_connection() {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        runtime.spawn(async move {
+            if obj.depth > 0 && obj.cleanup.is_empty() {
+                obj.cleanup.push("ROLLBACK".into());
+            }
+            obj.depth = 0;
+            if obj.run_cleanup().await.is_err() || !obj.raw.is_usable() {
+                drop(Object::take(obj));
+            }
+        });
     }
 }

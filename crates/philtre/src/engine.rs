@@ -131,6 +131,11 @@ impl Engine {
         self.inner.echo
     }
 
+    /// Whether every checkout shares one database connection (in-memory SQLite).
+    pub(crate) fn shares_one_connection(&self) -> bool {
+        self.inner.driver.shares_one_connection()
+    }
+
     pub(crate) fn pool_size(&self) -> usize {
         self.inner.pool_size
     }
