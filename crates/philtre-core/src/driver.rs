@@ -22,8 +22,9 @@
 //!    type so that what was written reads back as the same variant (see each driver's table).
 //! 6. **Statement cache.** Prepared statements are cached per connection by SQL text.
 //! 7. **Rows without `Row`s.** [`Connection::query_each`] hands each row's values to a
-//!    [`RowSink`] in one reused buffer, so typed results skip the per-row allocation. If
-//!    the driver must start a query over, it calls [`RowSink::reset`] first.
+//!    [`RowSink`] in one reused buffer, so typed results skip the per-row allocation
+//!    ([`Connection::query`] is built on it). If the driver must start a query over, it
+//!    calls [`RowSink::reset`] first.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -110,23 +111,20 @@ pub trait Connection: Debug + Send {
     /// Runs a statement that returns no rows.
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult>;
 
-    /// Runs a statement and collects all its rows.
-    async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows>;
-
-    /// Runs a query and hands its rows to `sink` one by one (see [`RowSink`]). The default
-    /// goes through [`query`](Self::query); drivers override it to skip building `Row`s.
+    /// Runs a query and hands its rows to `sink` one by one (see [`RowSink`]), in one reused
+    /// buffer: the driver's one way of reading rows.
     async fn query_each(
         &mut self,
         sql: &str,
         params: Vec<Value>,
         sink: &mut dyn RowSink,
-    ) -> Result<()> {
-        let rows = self.query(sql, params).await?;
-        sink.columns(&rows.columns)?;
-        for row in rows.rows {
-            sink.row(&mut row.into_values())?;
-        }
-        Ok(())
+    ) -> Result<()>;
+
+    /// Runs a statement and collects all its rows.
+    async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
+        let mut rows = Rows::default();
+        self.query_each(sql, params, &mut rows).await?;
+        Ok(rows)
     }
 
     /// Runs one statement once per parameter set (executemany). Drivers batch or pipeline

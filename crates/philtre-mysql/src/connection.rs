@@ -227,10 +227,6 @@ impl Connection for MysqlConnection {
         self.leave(result)
     }
 
-    async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
-        self.fetch(sql, params).await
-    }
-
     async fn query_each(
         &mut self,
         sql: &str,

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
-use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
+use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
@@ -225,12 +225,6 @@ impl Connection for PgConnection {
             rows_affected,
             last_insert_id: None,
         })
-    }
-
-    async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
-        let mut rows = Rows::default();
-        self.query_each(sql, params, &mut rows).await?;
-        Ok(rows)
     }
 
     async fn query_each(

@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 use philtre_core::{
-    Connection, DatabaseUrl, Dialect, Driver, Error, ExecResult, Result, RowSink, Rows, Table,
-    Value,
+    Connection, DatabaseUrl, Dialect, Driver, Error, ExecResult, Result, RowSink, Table, Value,
 };
 use tokio::sync::OnceCell;
 
@@ -103,15 +102,6 @@ impl Connection for SqliteConnection {
         self.handle
             .call(Shape::Statement, move |c, b| {
                 exec::execute(c, b, &sql, &params)
-            })
-            .await
-    }
-
-    async fn query(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
-        let sql = sql.to_owned();
-        self.handle
-            .call(Shape::Statement, move |c, b| {
-                exec::query(c, b, &sql, &params)
             })
             .await
     }
