@@ -1,5 +1,5 @@
-//! philtre-bench: philtre's Core layer beside the raw drivers, sqlx, SeaORM and Diesel, on
-//! SQLite (file), PostgreSQL and MariaDB/MySQL, in one process.
+//! philtre-bench: philtre's Core and ORM layers beside the raw drivers, sqlx, SeaORM and
+//! Diesel, on SQLite (file), PostgreSQL and MariaDB/MySQL, in one process.
 //!
 //! ```text
 //! cargo run --release -- [--backends sqlite,postgres,mysql] [--subjects raw,philtre-core,...]
@@ -15,6 +15,7 @@
 
 mod machine;
 mod model;
+mod orm;
 mod report;
 mod runner;
 mod seed;
@@ -116,6 +117,7 @@ async fn main() -> BenchResult<()> {
         .iter()
         .map(|w| w.name())
         .chain(["pool_16x4_p50".into(), "pool_16x4_p99".into()])
+        .chain(workload::ORM.iter().map(|w| w.name()))
         .collect();
     for backend in args.backends {
         let target = Target {

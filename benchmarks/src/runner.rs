@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::model::{seeded_user, USERS};
-use crate::seed;
 use crate::stats::{median, quantile};
 use crate::subject::{BenchResult, Subject};
-use crate::workload::{Workload, ALL};
+use crate::workload::{Checker, Workload, ALL, ORM};
 
 /// How long each (subject, workload) batch runs in a round, and the bounds on its calls.
 #[derive(Debug, Clone)]
@@ -45,24 +44,38 @@ pub async fn run_backend(
     budget: &Budget,
 ) -> BenchResult<Samples> {
     let mut samples = Samples::new();
+    let checker = Checker::new(url)?;
     let workloads: Vec<Workload> = ALL
         .into_iter()
+        .chain(ORM)
         .filter(|w| budget.wants(&w.name()))
         .collect();
     // Warm-up: one short batch of everything, results checked, nothing kept.
     for &w in &workloads {
-        for s in subjects {
-            batch(s.as_ref(), w, url, budget.min_calls, Duration::ZERO).await?;
+        for s in subjects.iter().filter(|s| w.applies(s.as_ref())) {
+            batch(
+                s.as_ref(),
+                w,
+                url,
+                &checker,
+                budget.min_calls,
+                Duration::ZERO,
+            )
+            .await?;
         }
     }
     for round in 0..budget.rounds {
         for &w in &workloads {
             for k in 0..subjects.len() {
                 let s = &subjects[(k + round) % subjects.len()];
-                let mut times =
-                    batch(s.as_ref(), w, url, budget.max_calls, budget.per_batch).await?;
+                if !w.applies(s.as_ref()) {
+                    continue;
+                }
+                let (calls, time) = (budget.max_calls, budget.per_batch);
+                let mut times = batch(s.as_ref(), w, url, &checker, calls, time).await?;
                 if times.len() < budget.min_calls as usize {
-                    let more = batch(s.as_ref(), w, url, budget.min_calls, Duration::ZERO).await?;
+                    let calls = budget.min_calls;
+                    let more = batch(s.as_ref(), w, url, &checker, calls, Duration::ZERO).await?;
                     times.extend(more);
                 }
                 samples
@@ -76,6 +89,9 @@ pub async fn run_backend(
                 break;
             }
             let s = &subjects[(k + round) % subjects.len()];
+            if !s.core() {
+                continue;
+            }
             let (p50, p99) = pool_round(s.clone(), budget.pool_calls_per_task).await?;
             for (name, v) in [("pool_16x4_p50", p50), ("pool_16x4_p99", p99)] {
                 samples
@@ -90,11 +106,13 @@ pub async fn run_backend(
 }
 
 /// Calls the workload until `max_calls` calls or `time` has passed (at least once); the
-/// time of each call in microseconds. Rows written are removed afterwards, untimed.
+/// time of each call in microseconds. Rows written are removed (or restored) afterwards,
+/// untimed.
 async fn batch(
     subject: &dyn Subject,
     w: Workload,
     url: &str,
+    checker: &Checker,
     max_calls: u64,
     time: Duration,
 ) -> BenchResult<Vec<f64>> {
@@ -102,15 +120,13 @@ async fn batch(
     let mut out = Vec::new();
     let mut i = 0;
     while i < max_calls.max(1) {
-        out.push(w.run_once(subject, i).await?.as_secs_f64() * 1e6);
+        out.push(w.run_once(subject, checker, i).await?.as_secs_f64() * 1e6);
         i += 1;
         if start.elapsed() >= time && i >= 1 && !time.is_zero() {
             break;
         }
     }
-    if w.writes() {
-        seed::reset(url).await?;
-    }
+    w.clean_up(url).await?;
     Ok(out)
 }
 

@@ -68,6 +68,27 @@ pub async fn reset(url: &str) -> BenchResult<()> {
     Ok(())
 }
 
+/// The prefix of the hair colours the `orm_flush_*_changed` workload writes.
+pub const CHANGED: &str = "changed";
+
+/// Puts back the seeded hair colour of every user the change workload changed (see
+/// [`seeded_user`]).
+pub async fn restore_changed(url: &str) -> BenchResult<()> {
+    let engine = Engine::builder(url).pool_size(1).build()?;
+    engine
+        .execute(text(format!(
+            "UPDATE users SET hair_color = CASE \
+             WHEN id % 1000 = 0 THEN 'red' \
+             WHEN id % 4 = 0 THEN NULL \
+             WHEN id % 4 = 1 THEN 'black' \
+             WHEN id % 4 = 2 THEN 'brown' \
+             ELSE 'blond' END \
+             WHERE hair_color LIKE '{CHANGED}%'"
+        )))
+        .await?;
+    Ok(())
+}
+
 /// Drops the benchmark's tables.
 pub async fn drop_tables(backend: Backend, url: &str) -> BenchResult<()> {
     let engine = Engine::builder(url).pool_size(1).build()?;

@@ -8,13 +8,27 @@
 use async_trait::async_trait;
 
 use crate::model::{NewUser, Post, User};
+use crate::orm::OrmSubject;
 
 pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 #[async_trait]
 pub trait Subject: Send + Sync {
-    /// `raw`, `philtre-core`, `sqlx`, `sea-orm` or `diesel`.
+    /// `raw`, `philtre-core`, `philtre-orm`, `sqlx`, `sea-orm` or `diesel`.
     fn name(&self) -> &'static str;
+
+    /// Whether the subject runs the Core workloads (every workload but the `orm_*` ones,
+    /// the pool workload included). Only `philtre-orm`, which is measured on the ORM
+    /// workloads alone, says no; its Core methods are never called.
+    fn core(&self) -> bool {
+        true
+    }
+
+    /// The subject's ORM, for the `orm_*` workloads; `None` (cells "–") for a library
+    /// without one.
+    fn orm(&self) -> Option<&dyn OrmSubject> {
+        None
+    }
 
     /// `SELECT id, name, hair_color FROM users WHERE id = ?`, into a struct.
     async fn get_user(&self, id: i64) -> BenchResult<User>;

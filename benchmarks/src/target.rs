@@ -27,6 +27,7 @@ impl Target {
     }
 
     /// The URL in the form sqlx and SeaORM take.
+    #[cfg_attr(not(feature = "peers"), allow(dead_code))]
     pub fn sqlx_url(&self) -> String {
         match self.backend {
             Backend::Sqlite => format!("sqlite://{}", self.sqlite_path),

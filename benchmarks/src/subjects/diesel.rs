@@ -10,6 +10,12 @@
 //!   (each call runs the sync connection on tokio's `spawn_blocking`), pooled by the same
 //!   manager; the PRAGMAs run one per statement after connecting, as Diesel's docs advise.
 //!
+//! ORM workloads: Diesel has no session; its equivalents are `load`/`find(..).first` into
+//! `Queryable` structs, `insert_into` per new row in one transaction (as `insert_100_in_tx`,
+//! pipelined on PostgreSQL), and, for the changes, the structs loaded in the transaction,
+//! changed, then `update(users.find(id)).set(hair_color.eq(..))` for each (pipelined on
+//! PostgreSQL).
+//!
 //! The manager keeps its default `RecyclingMethod::Verified`: a `SELECT 1` on every checkout,
 //! which is what diesel-async users get (as sqlx's default `test_before_acquire`).
 
@@ -32,6 +38,7 @@ use diesel_async::{
 use futures_util::future::try_join_all;
 
 use crate::model::{Backend, NewUser, Post, User};
+use crate::orm::{Loaded, OrmSubject};
 use crate::subject::{BenchResult, Subject};
 use crate::subjects::{MEDIUM, MEDIUM_LIMIT, MEDIUM_OFFSET};
 use crate::target::Target;
@@ -65,7 +72,7 @@ diesel::define_sql_function! {
     fn last_insert_id() -> Unsigned<BigInt>;
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 struct UserRow {
     id: i64,
@@ -123,6 +130,12 @@ impl From<UserRow> for User {
             name: r.name,
             hair_color: r.hair_color,
         }
+    }
+}
+
+impl Loaded for Vec<UserRow> {
+    fn users(&self) -> Vec<User> {
+        self.iter().cloned().map(User::from).collect()
     }
 }
 
@@ -399,5 +412,101 @@ impl Subject for DieselSubject {
             Pools::Postgres(_) => compile::<Pg>(&query, '$'),
             Pools::Mysql(_) => compile::<Mysql>(&query, '?'),
         }
+    }
+
+    fn orm(&self) -> Option<&dyn OrmSubject> {
+        Some(self)
+    }
+}
+
+/// The users with `first <= id < first + n`, ordered by id, as `UserRow`s.
+macro_rules! user_range {
+    ($first:expr, $n:expr) => {
+        users::table
+            .filter(users::id.ge($first))
+            .filter(users::id.lt($first + $n))
+            .order(users::id)
+            .select(UserRow::as_select())
+    };
+}
+
+#[async_trait]
+impl OrmSubject for DieselSubject {
+    async fn orm_load(&self, first: i64, n: i64) -> BenchResult<Box<dyn Loaded>> {
+        let rows: Vec<UserRow> = with_conn!(self, conn => {
+            user_range!(first, n).load(&mut conn).await?
+        });
+        Ok(Box::new(rows))
+    }
+
+    async fn orm_get(&self, id: i64) -> BenchResult<Box<dyn Loaded>> {
+        let row: UserRow = with_conn!(self, conn => {
+            users::table
+                .find(id)
+                .select(UserRow::as_select())
+                .first(&mut conn)
+                .await?
+        });
+        Ok(Box::new(vec![row]))
+    }
+
+    async fn orm_flush_new(&self, rows: &[NewUser]) -> BenchResult<()> {
+        self.insert_users_in_transaction(rows).await
+    }
+
+    async fn orm_flush_changed(&self, first: i64, n: i64, hair_color: &str) -> BenchResult<()> {
+        match &self.pool {
+            Pools::Postgres(pool) => {
+                let mut pooled = pool.get().await?;
+                let conn: &mut AsyncPgConnection = &mut pooled;
+                conn.transaction(async |conn| {
+                    let mut rows: Vec<UserRow> = user_range!(first, n).load(conn).await?;
+                    for row in &mut rows {
+                        row.hair_color = Some(hair_color.to_owned());
+                    }
+                    let shared: &AsyncPgConnection = conn;
+                    try_join_all(rows.iter().map(|row| {
+                        let mut conn = shared;
+                        diesel::update(users::table.find(row.id))
+                            .set(users::hair_color.eq(&row.hair_color))
+                            .execute(&mut conn)
+                    }))
+                    .await?;
+                    Ok::<_, diesel::result::Error>(())
+                })
+                .await?;
+            }
+            Pools::Sqlite(pool) => {
+                let mut conn = pool.get().await?;
+                conn.transaction(async |conn| {
+                    let mut rows: Vec<UserRow> = user_range!(first, n).load(conn).await?;
+                    for row in &mut rows {
+                        row.hair_color = Some(hair_color.to_owned());
+                        diesel::update(users::table.find(row.id))
+                            .set(users::hair_color.eq(&row.hair_color))
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })
+                .await?;
+            }
+            Pools::Mysql(pool) => {
+                let mut conn = pool.get().await?;
+                conn.transaction(async |conn| {
+                    let mut rows: Vec<UserRow> = user_range!(first, n).load(conn).await?;
+                    for row in &mut rows {
+                        row.hair_color = Some(hair_color.to_owned());
+                        diesel::update(users::table.find(row.id))
+                            .set(users::hair_color.eq(&row.hair_color))
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok::<_, diesel::result::Error>(())
+                })
+                .await?;
+            }
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 #[cfg(feature = "peers")]
 pub mod diesel;
 pub mod philtre_core;
+pub mod philtre_orm;
 pub mod raw;
 #[cfg(feature = "peers")]
 pub mod sea_orm;
@@ -18,9 +19,16 @@ use crate::target::Target;
 
 /// Every subject's name, in report order.
 #[cfg(feature = "peers")]
-pub const NAMES: &[&str] = &["raw", "philtre-core", "sqlx", "sea-orm", "diesel"];
+pub const NAMES: &[&str] = &[
+    "raw",
+    "philtre-core",
+    "philtre-orm",
+    "sqlx",
+    "sea-orm",
+    "diesel",
+];
 #[cfg(not(feature = "peers"))]
-pub const NAMES: &[&str] = &["raw", "philtre-core"];
+pub const NAMES: &[&str] = &["raw", "philtre-core", "philtre-orm"];
 
 /// Opens the named subject against `target` with a pool of `pool_size` connections.
 pub async fn connect(
@@ -31,6 +39,7 @@ pub async fn connect(
     match name {
         "raw" => raw::connect(target, pool_size).await,
         "philtre-core" => philtre_core::connect(target, pool_size).await,
+        "philtre-orm" => philtre_orm::connect(target, pool_size).await,
         #[cfg(feature = "peers")]
         "sqlx" => sqlx::connect(target, pool_size).await,
         #[cfg(feature = "peers")]

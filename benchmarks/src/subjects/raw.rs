@@ -7,6 +7,11 @@
 //! - MySQL/MariaDB: mysql_async with its statement cache; the 100 inserts run one by one.
 //!
 //! Connections sit in a deadpool pool of the requested size that does no work on checkout.
+//!
+//! The ORM workloads' floor is the same driver code: selects into structs, and for the
+//! flushes one transaction of single-row INSERTs (as `insert_100_in_tx`) or of a select
+//! into structs followed by one UPDATE by primary key per changed struct (pipelined on
+//! PostgreSQL).
 
 use async_trait::async_trait;
 use deadpool::managed::{self, Metrics, RecycleResult};
@@ -14,6 +19,7 @@ use futures_util::future::try_join_all;
 use mysql_async::prelude::Queryable;
 
 use crate::model::{Backend, NewUser, Post, User};
+use crate::orm::{Loaded, OrmSubject};
 use crate::subject::{BenchResult, Subject};
 use crate::target::Target;
 
@@ -26,6 +32,7 @@ const JOIN: &str = "SELECT users.id, users.name, users.hair_color, posts.id, pos
      posts.title, posts.body FROM users LEFT OUTER JOIN posts ON posts.user_id = users.id \
      WHERE users.hair_color = {0} ORDER BY users.id, posts.id";
 const INSERT_ONE: &str = "INSERT INTO users (name, hair_color) VALUES ({0}, {1})";
+const UPDATE_HAIR: &str = "UPDATE users SET hair_color = {0} WHERE id = {1}";
 
 /// Fills `{n}` placeholders with the backend's own marker.
 fn sql(template: &str, backend: Backend) -> String {
@@ -99,6 +106,7 @@ struct PgStatements {
     select_users: tokio_postgres::Statement,
     join: tokio_postgres::Statement,
     insert_one: tokio_postgres::Statement,
+    update_hair: tokio_postgres::Statement,
     /// The multi-row inserts, prepared on first use, by row count.
     insert_many: std::collections::HashMap<usize, tokio_postgres::Statement>,
 }
@@ -131,6 +139,7 @@ impl managed::Manager for RawManager {
                     select_users: client.prepare(&sql(SELECT_USERS, backend)).await?,
                     join: client.prepare(&sql(JOIN, backend)).await?,
                     insert_one: client.prepare(&sql(INSERT_ONE, backend)).await?,
+                    update_hair: client.prepare(&sql(UPDATE_HAIR, backend)).await?,
                     insert_many: Default::default(),
                 };
                 RawConn::Postgres(client, Box::new(statements))
@@ -381,5 +390,78 @@ impl Subject for Raw {
 
     fn build_medium_select(&self) -> Option<(String, usize)> {
         None
+    }
+
+    fn orm(&self) -> Option<&dyn OrmSubject> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl OrmSubject for Raw {
+    async fn orm_load(&self, first: i64, n: i64) -> BenchResult<Box<dyn Loaded>> {
+        Ok(Box::new(self.select_users(first, n).await?))
+    }
+
+    async fn orm_get(&self, id: i64) -> BenchResult<Box<dyn Loaded>> {
+        Ok(Box::new(vec![self.get_user(id).await?]))
+    }
+
+    async fn orm_flush_new(&self, rows: &[NewUser]) -> BenchResult<()> {
+        self.insert_users_in_transaction(rows).await
+    }
+
+    async fn orm_flush_changed(&self, first: i64, n: i64, hair_color: &str) -> BenchResult<()> {
+        let mut conn = self.conn().await?;
+        let end = first + n;
+        match &mut *conn {
+            RawConn::Sqlite(c) => {
+                let tx = c.transaction()?;
+                {
+                    let mut select = tx.prepare_cached(&sql(SELECT_USERS, self.backend))?;
+                    let mut users: Vec<User> = select
+                        .query_map([first, end], sqlite_user)?
+                        .collect::<Result<_, _>>()?;
+                    let mut update = tx.prepare_cached(&sql(UPDATE_HAIR, self.backend))?;
+                    for u in &mut users {
+                        u.hair_color = Some(hair_color.to_owned());
+                        update.execute((&u.hair_color, u.id))?;
+                    }
+                }
+                tx.commit()?;
+            }
+            RawConn::Postgres(c, s) => {
+                let tx = c.transaction().await?;
+                let mut users: Vec<User> = tx
+                    .query(&s.select_users, &[&first, &end])
+                    .await?
+                    .iter()
+                    .map(pg_user)
+                    .collect::<Result<_, _>>()?;
+                for u in &mut users {
+                    u.hair_color = Some(hair_color.to_owned());
+                }
+                type Param<'a> = &'a (dyn tokio_postgres::types::ToSql + Sync);
+                let params: Vec<[Param<'_>; 2]> = users
+                    .iter()
+                    .map(|u| [&u.hair_color as Param<'_>, &u.id])
+                    .collect();
+                try_join_all(params.iter().map(|p| tx.execute(&s.update_hair, p))).await?;
+                tx.commit().await?;
+            }
+            RawConn::Mysql(c) => {
+                let mut tx = c.start_transaction(mysql_async::TxOpts::default()).await?;
+                let mut users: Vec<User> = tx
+                    .exec_map(sql(SELECT_USERS, self.backend), (first, end), my_user)
+                    .await?;
+                let update = sql(UPDATE_HAIR, self.backend);
+                for u in &mut users {
+                    u.hair_color = Some(hair_color.to_owned());
+                    tx.exec_drop(&update, (&u.hair_color, u.id)).await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
     }
 }

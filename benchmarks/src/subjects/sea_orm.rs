@@ -10,6 +10,13 @@
 //! Feature `sqlite-use-returning-for-3_35` is on (the bundled SQLite is 3.46), so SQLite
 //! returns ids like PostgreSQL; `mariadb-use-returning` is off, so MySQL and MariaDB take the
 //! MySQL path (the first id of the insert).
+//!
+//! ORM workloads: `find().filter(..).all()` and `find_by_id(..).one()` (no transaction, as
+//! SeaORM runs them); new objects as `ActiveModel`s, each `insert(&txn)`ed in one
+//! transaction (it returns the inserted `Model`: `RETURNING` on SQLite and PostgreSQL, a
+//! SELECT by the new id on MySQL); changes as `ActiveModel`s made from the `Model`s loaded
+//! in the transaction, one column `Set`, each `update(&txn)`ed (only the set column is
+//! written; it returns the updated `Model`, again by `RETURNING` or a SELECT).
 
 use std::time::Duration;
 
@@ -17,11 +24,13 @@ use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::sqlite::SqliteJournalMode;
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectOptions, ConnectionTrait, Database,
+    DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    TransactionTrait,
 };
 
 use crate::model::{Backend, NewUser, Post, User};
+use crate::orm::{Loaded, OrmSubject};
 use crate::subject::{BenchResult, Subject};
 use crate::subjects::{MEDIUM, MEDIUM_LIMIT, MEDIUM_OFFSET};
 use crate::target::Target;
@@ -92,6 +101,12 @@ impl From<user::Model> for User {
             name: m.name,
             hair_color: m.hair_color,
         }
+    }
+}
+
+impl Loaded for Vec<user::Model> {
+    fn users(&self) -> Vec<User> {
+        self.iter().cloned().map(User::from).collect()
     }
 }
 
@@ -212,5 +227,53 @@ impl Subject for SeaOrmSubject {
             .build(self.db.get_database_backend());
         let binds = statement.values.map_or(0, |v| v.0.len());
         Some((statement.sql, binds))
+    }
+
+    fn orm(&self) -> Option<&dyn OrmSubject> {
+        Some(self)
+    }
+}
+
+impl SeaOrmSubject {
+    fn find_range(first: i64, n: i64) -> sea_orm::Select<user::Entity> {
+        user::Entity::find()
+            .filter(user::Column::Id.gte(first))
+            .filter(user::Column::Id.lt(first + n))
+            .order_by_asc(user::Column::Id)
+    }
+}
+
+#[async_trait]
+impl OrmSubject for SeaOrmSubject {
+    async fn orm_load(&self, first: i64, n: i64) -> BenchResult<Box<dyn Loaded>> {
+        Ok(Box::new(Self::find_range(first, n).all(&self.db).await?))
+    }
+
+    async fn orm_get(&self, id: i64) -> BenchResult<Box<dyn Loaded>> {
+        let found = user::Entity::find_by_id(id).one(&self.db).await?;
+        Ok(Box::new(
+            vec![found.ok_or_else(|| format!("no user {id}"))?],
+        ))
+    }
+
+    async fn orm_flush_new(&self, rows: &[NewUser]) -> BenchResult<()> {
+        let txn = self.db.begin().await?;
+        for row in rows {
+            active(row).insert(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    async fn orm_flush_changed(&self, first: i64, n: i64, hair_color: &str) -> BenchResult<()> {
+        let txn = self.db.begin().await?;
+        let models = Self::find_range(first, n).all(&txn).await?;
+        for model in models {
+            let mut user: user::ActiveModel = model.into();
+            user.hair_color = ActiveValue::Set(Some(hair_color.to_owned()));
+            user.update(&txn).await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 }

@@ -1,0 +1,192 @@
+//! philtre's ORM layer, written the way its docs teach (the seed's "Manual Object Relational
+//! Mapping"): a plain struct, the `users` table declared apart with `MetaData`, a
+//! hand-written [`Mapped`] impl and `mapper::<OrmUser>(&users)`; sessions from
+//! `sessionmaker(&engine)` with its default options (`autoflush`, `expire_on_commit`, no
+//! autocommit), one fresh session per call, closed at the end as a web request's teardown
+//! (`remove()`/`close()`) does.
+//!
+//! Measured on the ORM workloads only: its Core statements are philtre-core's, measured
+//! in that column.
+
+use async_trait::async_trait;
+use philtre::Engine;
+use philtre_orm::prelude::*;
+use philtre_orm::Row;
+
+use crate::model::{NewUser, Post, User};
+use crate::orm::{Loaded, OrmSubject};
+use crate::subject::{BenchResult, Subject};
+use crate::target::Target;
+
+/// `class User(object)`: a plain struct; the id is generated, so `None` until the insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrmUser {
+    pub id: Option<i64>,
+    pub name: std::string::String,
+    pub hair_color: Option<std::string::String>,
+}
+
+/// The mapping's hand-written half (columns by position, as the query docs show).
+impl Mapped for OrmUser {
+    const COLUMNS: &'static [&'static str] = &["id", "name", "hair_color"];
+
+    fn from_row(row: &Row) -> philtre_orm::Result<Self> {
+        Ok(OrmUser {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            hair_color: row.get(2)?,
+        })
+    }
+
+    fn to_values(&self) -> Vec<Value> {
+        field_values![self.id, self.name, self.hair_color]
+    }
+}
+
+impl Loaded for Vec<Obj<OrmUser>> {
+    fn users(&self) -> Vec<User> {
+        self.iter()
+            .map(|o| {
+                let u = o.read();
+                User {
+                    id: u.id.unwrap_or_default(),
+                    name: u.name.clone(),
+                    hair_color: u.hair_color.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
+pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn Subject>> {
+    let engine = Engine::builder(&target.philtre_url())
+        .pool_size(pool_size)
+        .max_overflow(0)
+        .build()?;
+    // Open every connection now, so the first timed calls do not pay for it.
+    let mut warm = Vec::new();
+    for _ in 0..pool_size {
+        warm.push(engine.connect().await?);
+    }
+    drop(warm);
+    let metadata = MetaData::new();
+    let users = Table::new(
+        "users",
+        &metadata,
+        [
+            Column::new("id", BigInteger).primary_key(),
+            Column::new("name", String(50)).not_null(),
+            Column::new("hair_color", String(50)),
+        ],
+    );
+    // mapper(User, users): the registry is global, so this replaces the mapping of the
+    // previous backend's run (same table, other engine).
+    mapper::<OrmUser>(&users)?;
+    Ok(Box::new(PhiltreOrm {
+        maker: sessionmaker(&engine),
+        users,
+    }))
+}
+
+struct PhiltreOrm {
+    maker: SessionMaker,
+    users: Table,
+}
+
+fn not_applicable<T>() -> BenchResult<T> {
+    Err("philtre-orm runs the ORM workloads only".into())
+}
+
+#[async_trait]
+impl Subject for PhiltreOrm {
+    fn name(&self) -> &'static str {
+        "philtre-orm"
+    }
+
+    fn core(&self) -> bool {
+        false
+    }
+
+    fn orm(&self) -> Option<&dyn OrmSubject> {
+        Some(self)
+    }
+
+    async fn get_user(&self, _: i64) -> BenchResult<User> {
+        not_applicable()
+    }
+
+    async fn select_users(&self, _: i64, _: i64) -> BenchResult<Vec<User>> {
+        not_applicable()
+    }
+
+    async fn users_with_posts(&self, _: &str) -> BenchResult<Vec<(User, Option<Post>)>> {
+        not_applicable()
+    }
+
+    async fn insert_users_returning(&self, _: &[NewUser]) -> BenchResult<Vec<i64>> {
+        not_applicable()
+    }
+
+    async fn insert_users_in_transaction(&self, _: &[NewUser]) -> BenchResult<()> {
+        not_applicable()
+    }
+
+    fn build_medium_select(&self) -> Option<(std::string::String, usize)> {
+        None
+    }
+}
+
+#[async_trait]
+impl OrmSubject for PhiltreOrm {
+    async fn orm_load(&self, first: i64, n: i64) -> BenchResult<Box<dyn Loaded>> {
+        let users = &self.users;
+        let mut session = self.maker.session();
+        let objects = session
+            .query::<OrmUser>()
+            .filter(users.c("id").ge(first))
+            .filter(users.c("id").lt(first + n))
+            .order_by(users.c("id"))
+            .all()
+            .await?;
+        session.close().await?;
+        Ok(Box::new(objects))
+    }
+
+    async fn orm_get(&self, id: i64) -> BenchResult<Box<dyn Loaded>> {
+        let mut session = self.maker.session();
+        let user = session.get::<OrmUser>(id).await?;
+        session.close().await?;
+        let user = user.ok_or_else(|| format!("no user {id}"))?;
+        Ok(Box::new(vec![user]))
+    }
+
+    async fn orm_flush_new(&self, rows: &[NewUser]) -> BenchResult<()> {
+        let mut session = self.maker.session();
+        session.add_all(rows.iter().map(|r| OrmUser {
+            id: None,
+            name: r.name.clone(),
+            hair_color: r.hair_color.clone(),
+        }))?;
+        session.commit().await?;
+        session.close().await?;
+        Ok(())
+    }
+
+    async fn orm_flush_changed(&self, first: i64, n: i64, hair_color: &str) -> BenchResult<()> {
+        let users = &self.users;
+        let mut session = self.maker.session();
+        let objects = session
+            .query::<OrmUser>()
+            .filter(users.c("id").ge(first))
+            .filter(users.c("id").lt(first + n))
+            .order_by(users.c("id"))
+            .all()
+            .await?;
+        for user in &objects {
+            user.write().hair_color = Some(hair_color.to_owned());
+        }
+        session.commit().await?;
+        session.close().await?;
+        Ok(())
+    }
+}
