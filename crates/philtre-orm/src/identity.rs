@@ -10,12 +10,18 @@ use philtre::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Key {
     pub(crate) ty: TypeId,
-    pub(crate) values: Vec<Value>,
+    pub(crate) values: KeyValues,
 }
 
+/// A primary key's values; a single-column key needs no allocation.
+pub(crate) type KeyValues = smallvec::SmallVec<[Value; 1]>;
+
 impl Key {
-    pub(crate) fn new(ty: TypeId, values: Vec<Value>) -> Self {
-        Key { ty, values }
+    pub(crate) fn new(ty: TypeId, values: impl Into<KeyValues>) -> Self {
+        Key {
+            ty,
+            values: values.into(),
+        }
     }
 
     /// A key with a `NULL` part identifies nothing (a pending object before its insert).

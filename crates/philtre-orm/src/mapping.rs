@@ -210,6 +210,15 @@ impl Mapping {
             .collect()
     }
 
+    /// The primary-key values within a full list of column values, without allocating
+    /// for a single-column key.
+    pub(crate) fn key_values(&self, values: &[Value]) -> crate::identity::KeyValues {
+        self.pk
+            .iter()
+            .map(|&i| values.get(i).cloned().unwrap_or(Value::Null))
+            .collect()
+    }
+
     /// Writes key values into a full list of column values.
     pub(crate) fn put_key(&self, values: &mut [Value], key: &[Value]) -> Result<()> {
         if key.len() != self.pk.len() {

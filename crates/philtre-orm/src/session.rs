@@ -67,9 +67,9 @@ pub struct Session {
     pub(crate) config: SessionConfig,
     pub(crate) tx: Option<Transaction<'static>>,
     /// Every object attached to this session, by object id.
-    pub(crate) objects: HashMap<u64, Arc<dyn AnyObj>>,
+    pub(crate) objects: HashMap<u64, Arc<dyn AnyObj>, rustc_hash::FxBuildHasher>,
     /// Persistent objects by identity.
-    pub(crate) identity: HashMap<Key, u64>,
+    pub(crate) identity: HashMap<Key, u64, rustc_hash::FxBuildHasher>,
     /// Pending objects, in the order they were added.
     pub(crate) pending: Vec<u64>,
     /// Persistent objects marked for deletion, in order.
@@ -108,8 +108,8 @@ impl Session {
             engine: engine.clone(),
             config,
             tx: None,
-            objects: HashMap::new(),
-            identity: HashMap::new(),
+            objects: HashMap::default(),
+            identity: HashMap::default(),
             pending: Vec::new(),
             deletions: Vec::new(),
             failed: None,
@@ -249,10 +249,19 @@ impl Session {
 
     /// Removes every object from this session (the transaction stays as it is).
     pub fn expunge_all(&mut self) {
-        let ids: Vec<u64> = self.objects.keys().copied().collect();
-        for id in ids {
-            self.detach(id);
+        for (_, any) in self.objects.drain() {
+            let mut meta = any.meta().lock();
+            meta.session = 0;
+            meta.state = Some(match meta.state {
+                Some(ObjectState::Persistent | ObjectState::Deleted) => ObjectState::Detached,
+                _ => ObjectState::Transient,
+            });
+            meta.marked_deleted = false;
+            meta.undo = None;
         }
+        self.identity.clear();
+        self.pending.clear();
+        self.deletions.clear();
     }
 
     /// Forgets one object: pending → transient, persistent/deleted → detached.

@@ -114,14 +114,14 @@ impl Session {
     /// An object already in the identity map is returned as it is, unless it is expired,
     /// in which case the row overwrites it.
     pub(crate) fn load_row<T: Mapped>(&mut self, m: &Mapping, row: &Row) -> Result<Obj<T>> {
-        let raw = Key::new(TypeId::of::<T>(), m.key_of(row.values()));
+        let raw = Key::new(TypeId::of::<T>(), m.key_values(row.values()));
         if let Some(obj) = self.hit::<T>(&raw, row)? {
             return Ok(obj);
         }
         let value = T::from_row(row)?;
         let values = value.to_values();
         // The decoded key can differ in kind from the raw one (e.g. text → uuid).
-        let key = Key::new(TypeId::of::<T>(), m.key_of(&values));
+        let key = Key::new(TypeId::of::<T>(), m.key_values(&values));
         if key != raw {
             if let Some(obj) = self.hit::<T>(&key, row)? {
                 return Ok(obj);
@@ -159,6 +159,8 @@ impl Session {
         self.check_usable()?;
         self.autoflush().await?;
         let rows = self.run(stmt).await?.all();
+        self.objects.reserve(rows.len());
+        self.identity.reserve(rows.len());
         rows.iter().map(|row| self.load_row::<T>(m, row)).collect()
     }
 

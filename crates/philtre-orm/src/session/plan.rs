@@ -47,7 +47,7 @@ impl Session {
             };
             let mapping = obj.mapping()?;
             let values = obj.values()?;
-            let key = Key::new(mapping.type_id, mapping.key_of(&values));
+            let key = Key::new(mapping.type_id, mapping.key_values(&values));
             if key.is_complete()
                 && (self.identity.contains_key(&key) || !new_keys.insert(key.clone()))
             {
@@ -186,5 +186,5 @@ fn dependency_rank(tables: &[Table]) -> HashMap<String, usize> {
 
 /// The type of a mapped object (for identity keys built from a mapping).
 pub(crate) fn key_for(mapping: &Mapping, values: &[Value]) -> Key {
-    Key::new(mapping.type_id, mapping.key_of(values))
+    Key::new(mapping.type_id, mapping.key_values(values))
 }

@@ -141,14 +141,16 @@ impl Session {
         let mut ids: Vec<u64> = self.objects.keys().copied().collect();
         ids.sort_unstable();
         let mut to_pending = Vec::new();
+        let mut undone = false;
         for &id in &ids {
-            let Some(any) = self.objects.get(&id).cloned() else {
+            let Some(any) = self.objects.get(&id) else {
                 continue;
             };
             let undo = any.meta().lock().undo.take();
             if let Some(undo) = undo {
+                undone = true;
                 if let Some(pre_key) = undo.inserted {
-                    un_insert(&any, &pre_key);
+                    un_insert(any, &pre_key);
                     to_pending.push(id);
                 } else {
                     let mut meta = any.meta().lock();
@@ -159,8 +161,17 @@ impl Session {
                 }
             }
             if discard {
-                discard_changes(&any);
+                discard_changes(any);
             }
+        }
+        if !undone && discard {
+            // Nothing this transaction flushed: the identity map is as it was; only the
+            // unflushed work goes.
+            self.deletions.clear();
+            for id in std::mem::take(&mut self.pending) {
+                self.detach(id);
+            }
+            return;
         }
         // Rebuild the bookkeeping from the objects' restored states.
         for id in to_pending {
@@ -196,7 +207,7 @@ impl Session {
 /// An insert was rolled back: the object is pending again, with its key as before.
 fn un_insert(any: &Arc<dyn AnyObj>, pre_key: &[philtre::Value]) {
     let current: Option<Key> = any.meta().lock().key.clone();
-    if current.is_some_and(|k| k.values != pre_key) {
+    if current.is_some_and(|k| k.values.as_slice() != pre_key) {
         // Best effort: a key field that cannot hold NULL keeps the rolled-back value.
         let _ = any.set_key(pre_key);
     }
@@ -213,18 +224,22 @@ fn discard_changes(any: &Arc<dyn AnyObj>) {
     let (persistent, snapshot) = {
         let mut meta = any.meta().lock();
         meta.marked_deleted = false;
+        let persistent = meta.state == Some(ObjectState::Persistent);
+        let touched = persistent && any.touched();
         (
-            meta.state == Some(ObjectState::Persistent),
-            meta.snapshot.clone(),
+            persistent,
+            if touched { meta.snapshot.clone() } else { None },
         )
     };
     if !persistent {
         return;
     }
-    if let (Some(snapshot), Ok(m)) = (snapshot, any.mapping()) {
+    if let Some(snapshot) = snapshot {
         if any.values().ok().as_ref() != Some(&snapshot) {
-            // A locked object keeps its values; being expired, the next load resets it.
-            let _ = any.load(&m.row(snapshot));
+            if let Ok(m) = any.mapping() {
+                // A locked object keeps its values; being expired, the next load resets it.
+                let _ = any.load(&m.row(snapshot));
+            }
         }
     }
     any.meta().lock().expired = true;
