@@ -36,6 +36,9 @@ const PROGRESS_STEPS: i32 = 4_000;
 /// `SQLITE_INTERRUPT`.
 const INTERRUPTED: &str = "9";
 
+/// Plain `SQLITE_BUSY` (not `BUSY_SNAPSHOT`, which waiting cannot cure).
+const BUSY: &str = "5";
+
 /// How an operation may be retried on the blocking pool after an inline attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
@@ -222,9 +225,13 @@ impl Handle {
 
     /// Runs `op` on the blocking pool with the configured busy timeout. The guard goes with
     /// it, so nothing runs in between, and it runs to the end even if nobody waits for it.
+    ///
+    /// SQLite does not call its busy handler when a transaction that has read must wait
+    /// to write (it returns `SQLITE_BUSY` at once), so such a statement is tried again here,
+    /// with growing pauses, until the busy timeout has passed.
     pub(crate) async fn finish_blocking<R, F>(&self, mut conn: Guard, op: F) -> Result<R>
     where
-        F: FnOnce(&mut Connection) -> Result<R> + Send + 'static,
+        F: Fn(&mut Connection) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
         let shared = self.shared.clone();
@@ -232,7 +239,24 @@ impl Handle {
             let _watch = PanicWatch(&shared.poisoned);
             let set = |c: &Connection, t| c.busy_timeout(t).map_err(crate::errors::map_error);
             set(&conn, shared.busy_timeout)?;
-            let result = op(&mut conn);
+            let started = Instant::now();
+            let mut pause = Duration::from_millis(1);
+            let result = loop {
+                let autocommit = conn.is_autocommit();
+                let changes = conn.total_changes();
+                let result = op(&mut conn);
+                let untouched =
+                    conn.is_autocommit() == autocommit && conn.total_changes() == changes;
+                let waiting_for_a_writer = matches!(
+                    &result,
+                    Err(Error::Database(d)) if d.code == BUSY && !autocommit && untouched
+                );
+                if !waiting_for_a_writer || started.elapsed() + pause > shared.busy_timeout {
+                    break result;
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            };
             set(&conn, Duration::ZERO)?;
             result
         })

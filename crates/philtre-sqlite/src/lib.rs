@@ -44,7 +44,8 @@
 //!
 //! - when the database is locked: inline, the busy timeout is 0; a statement that found a
 //!   lock before changing anything runs again on the blocking pool, which waits up to
-//!   `timeout`;
+//!   `timeout` (also where SQLite itself would not wait: a transaction that has read and
+//!   now wants to write while another connection writes);
 //! - when it runs long: a single statement outside a transaction that takes more than 5 ms
 //!   inline is interrupted (SQLite undoes it) and runs again, to the end, on the blocking
 //!   pool. Inside a transaction nothing is interrupted (SQLite would roll the whole

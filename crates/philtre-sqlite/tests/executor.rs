@@ -115,3 +115,29 @@ async fn rows_of_an_interrupted_attempt_are_not_given_twice() -> Result<()> {
     assert_eq!(seen.rows, expected);
     Ok(())
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_transaction_that_has_read_waits_for_a_writer_before_writing() -> Result<()> {
+    // SQLite returns BUSY at once (no busy handler) when a transaction that has read wants
+    // to write while another connection writes; the driver waits for it instead.
+    let db = TempDb::new("upgrade");
+    let mut writer = db.connect().await?;
+    writer.batch("CREATE TABLE t (x INTEGER)").await?;
+    let mut reader = db.connect().await?;
+    reader.batch("BEGIN").await?;
+    reader.query("SELECT count(*) FROM t", vec![]).await?;
+    writer.batch("BEGIN IMMEDIATE").await?;
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Rolled back: the reader's snapshot stays current, so it may write after.
+        writer.batch("ROLLBACK").await
+    });
+    let started = Instant::now();
+    reader.execute("INSERT INTO t VALUES (1)", vec![]).await?;
+    assert!(started.elapsed() >= Duration::from_millis(90));
+    reader.batch("COMMIT").await?;
+    release.await.expect("the release task ran")?;
+    let n = reader.query("SELECT count(*) FROM t", vec![]).await?;
+    assert_eq!(n.rows[0].values(), [Value::Int(1)]);
+    Ok(())
+}
