@@ -11,6 +11,18 @@ use crate::subjects::{MEDIUM, MEDIUM_LIMIT, MEDIUM_OFFSET};
 use crate::target::Target;
 
 pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn Subject>> {
+    let (engine, users, posts) = open(target, pool_size).await?;
+    Ok(Box::new(PhiltreCore {
+        backend: target.backend,
+        engine,
+        users,
+        posts,
+    }))
+}
+
+/// A warm engine with a pool of `pool_size`, and `users` and `posts` declared on it (the
+/// philtre-orm subject maps its struct onto the same `users`).
+pub(crate) async fn open(target: &Target, pool_size: usize) -> BenchResult<(Engine, Table, Table)> {
     let engine = Engine::builder(&target.philtre_url())
         .pool_size(pool_size)
         .max_overflow(0)
@@ -43,12 +55,7 @@ pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn S
             Column::new("body", Text).not_null(),
         ],
     );
-    Ok(Box::new(PhiltreCore {
-        backend: target.backend,
-        engine,
-        users,
-        posts,
-    }))
+    Ok((engine, users, posts))
 }
 
 struct PhiltreCore {

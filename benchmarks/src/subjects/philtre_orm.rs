@@ -9,7 +9,6 @@
 //! in that column.
 
 use async_trait::async_trait;
-use philtre::Engine;
 use philtre_orm::prelude::*;
 use philtre_orm::Row;
 
@@ -59,26 +58,7 @@ impl Loaded for Vec<Obj<OrmUser>> {
 }
 
 pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn Subject>> {
-    let engine = Engine::builder(&target.philtre_url())
-        .pool_size(pool_size)
-        .max_overflow(0)
-        .build()?;
-    // Open every connection now, so the first timed calls do not pay for it.
-    let mut warm = Vec::new();
-    for _ in 0..pool_size {
-        warm.push(engine.connect().await?);
-    }
-    drop(warm);
-    let metadata = MetaData::new();
-    let users = Table::new(
-        "users",
-        &metadata,
-        [
-            Column::new("id", BigInteger).primary_key(),
-            Column::new("name", String(50)).not_null(),
-            Column::new("hair_color", String(50)),
-        ],
-    );
+    let (engine, users, _posts) = crate::subjects::philtre_core::open(target, pool_size).await?;
     // mapper(User, users): the registry is global, so this replaces the mapping of the
     // previous backend's run (same table, other engine).
     mapper::<OrmUser>(&users)?;

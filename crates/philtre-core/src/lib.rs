@@ -56,8 +56,8 @@ pub use error::{DatabaseError, DbErrorKind, Error, OrmError, Result};
 pub use expr::{and_, case, column, exists, func, lit, not_, or_, Expr, OrderBy};
 pub use row::{FromRow, FromValues, Row, RowIndex};
 pub use schema::{
-    CheckConstraint, Column, ForeignKey, Index, MetaData, ReferentialAction, ServerDefault, Table,
-    TableBuilder, UniqueConstraint,
+    sort_by_dependency, CheckConstraint, Column, ForeignKey, Index, MetaData, ReferentialAction,
+    ServerDefault, Table, TableBuilder, UniqueConstraint,
 };
 pub use sql_type::{types, SqlType};
 pub use stmt::{

@@ -7,5 +7,5 @@ mod table;
 
 pub use column::{Column, ServerDefault};
 pub use constraint::{CheckConstraint, ForeignKey, Index, ReferentialAction, UniqueConstraint};
-pub use metadata::MetaData;
+pub use metadata::{sort_by_dependency, MetaData};
 pub use table::{Table, TableBuilder};

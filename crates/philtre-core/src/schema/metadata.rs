@@ -49,41 +49,48 @@ impl MetaData {
     /// References to tables outside this metadata are ignored; a cycle keeps the order in
     /// which its tables were added.
     pub fn sorted_tables(&self) -> Vec<Table> {
-        let tables = self.tables();
-        let mut placed = vec![false; tables.len()];
-        let mut out = Vec::with_capacity(tables.len());
-        while out.len() < tables.len() {
-            let before = out.len();
-            for (i, t) in tables.iter().enumerate() {
-                if placed[i] {
-                    continue;
-                }
-                let ready = t.foreign_keys().iter().all(|fk| {
-                    fk.ref_table == t.name()
-                        || tables
-                            .iter()
-                            .enumerate()
-                            .all(|(j, o)| o.name() != fk.ref_table || placed[j])
-                });
-                if ready {
-                    placed[i] = true;
-                    out.push(t.clone());
-                }
-            }
-            if out.len() == before {
-                // A cycle: place the first unplaced table and go on.
-                if let Some(i) = placed.iter().position(|p| !p) {
-                    placed[i] = true;
-                    out.push(tables[i].clone());
-                }
-            }
-        }
-        out
+        sort_by_dependency(&self.tables())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Table>> {
         self.tables.read().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `tables` ordered so that every table comes after the tables it references (the order
+/// of [`MetaData::sorted_tables`], for tables that may come from different metadata).
+///
+/// References to tables not in the list are ignored; a cycle keeps the order of the list.
+pub fn sort_by_dependency(tables: &[Table]) -> Vec<Table> {
+    let mut placed = vec![false; tables.len()];
+    let mut out = Vec::with_capacity(tables.len());
+    while out.len() < tables.len() {
+        let before = out.len();
+        for (i, t) in tables.iter().enumerate() {
+            if placed[i] {
+                continue;
+            }
+            let ready = t.foreign_keys().iter().all(|fk| {
+                fk.ref_table == t.name()
+                    || tables
+                        .iter()
+                        .enumerate()
+                        .all(|(j, o)| o.name() != fk.ref_table || placed[j])
+            });
+            if ready {
+                placed[i] = true;
+                out.push(t.clone());
+            }
+        }
+        if out.len() == before {
+            // A cycle: place the first unplaced table and go on.
+            if let Some(i) = placed.iter().position(|p| !p) {
+                placed[i] = true;
+                out.push(tables[i].clone());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

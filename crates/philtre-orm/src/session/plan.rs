@@ -150,38 +150,13 @@ impl Session {
     }
 }
 
-/// Each table's position in an order where referenced tables come first (what
-/// `MetaData::sorted_tables` does, for tables that may belong to different metadata).
-/// A cycle keeps the order of first appearance.
+/// Each table's position in an order where referenced tables come first.
 fn dependency_rank(tables: &[Table]) -> HashMap<String, usize> {
-    let mut placed: Vec<bool> = vec![false; tables.len()];
-    let mut rank = HashMap::new();
-    while rank.len() < tables.len() {
-        let before = rank.len();
-        for (i, t) in tables.iter().enumerate() {
-            if placed[i] {
-                continue;
-            }
-            let ready = t.foreign_keys().iter().all(|fk| {
-                fk.ref_table == t.name()
-                    || tables
-                        .iter()
-                        .enumerate()
-                        .all(|(j, o)| o.name() != fk.ref_table || placed[j])
-            });
-            if ready {
-                placed[i] = true;
-                rank.insert(t.name().to_owned(), rank.len());
-            }
-        }
-        if rank.len() == before {
-            if let Some(i) = placed.iter().position(|p| !p) {
-                placed[i] = true;
-                rank.insert(tables[i].name().to_owned(), rank.len());
-            }
-        }
-    }
-    rank
+    philtre::sort_by_dependency(tables)
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name().to_owned(), i))
+        .collect()
 }
 
 /// The type of a mapped object (for identity keys built from a mapping).
