@@ -160,26 +160,39 @@ async fn query_each(
     }
 }
 
-/// Reads the first result set whole, decodes it by column type into `sink`, and drains
-/// any others.
+/// Reads the first result set row by row, decoding each by column type into `sink`, and
+/// drains any others. After a decode error the remaining rows are read and dropped, so the
+/// connection stays in step.
 async fn feed<P: Protocol>(
     mut result: QueryResult<'_, 'static, P>,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
     let columns = result.columns().unwrap_or_else(|| Arc::from([]));
-    let raw: Vec<mysql_async::Row> = result.collect().await.map_err(map_error)?;
-    result.drop_result().await.map_err(map_error)?;
     let names: Arc<[String]> = columns.iter().map(|c| c.name_str().into_owned()).collect();
     sink.columns(&names)?;
     let mut values = Vec::with_capacity(columns.len());
-    for row in raw {
-        values.clear();
-        for (v, c) in row.unwrap_raw().into_iter().zip(columns.iter()) {
-            values.push(from_mysql(c, v.unwrap_or(mysql_async::Value::NULL))?);
-        }
-        sink.row(&mut values)?;
-    }
-    Ok(())
+    let mut failed: Option<Error> = None;
+    result
+        .for_each(|row| {
+            if failed.is_some() {
+                return;
+            }
+            values.clear();
+            let decoded = row
+                .unwrap_raw()
+                .into_iter()
+                .zip(columns.iter())
+                .try_for_each(|(v, c)| {
+                    values.push(from_mysql(c, v.unwrap_or(mysql_async::Value::NULL))?);
+                    Ok(())
+                })
+                .and_then(|()| sink.row(&mut values));
+            failed = decoded.err();
+        })
+        .await
+        .map_err(map_error)?;
+    result.drop_result().await.map_err(map_error)?;
+    failed.map_or(Ok(()), Err)
 }
 
 fn exec_result(conn: &Conn) -> ExecResult {

@@ -68,9 +68,9 @@ pub(crate) fn from_mysql(column: &Column, value: My) -> Result<Value> {
     if value == My::NULL {
         return Ok(Value::Null);
     }
-    let name = column.name_str();
+    // The name is only looked up for an error: every value would pay for it otherwise.
     let bad = |found: String| Error::Decode {
-        column: name.to_string(),
+        column: column.name_str().into_owned(),
         expected: expected(column.column_type()),
         found,
     };
