@@ -92,6 +92,20 @@ pub(crate) struct Meta {
     pub(crate) undo: Option<Undo>,
 }
 
+impl Meta {
+    /// Leaves its session: pending → transient, persistent/deleted → detached, with no
+    /// delete marked and nothing to undo.
+    pub(crate) fn leave_session(&mut self) {
+        self.session = 0;
+        self.state = Some(match self.state {
+            Some(ObjectState::Persistent | ObjectState::Deleted) => ObjectState::Detached,
+            _ => ObjectState::Transient,
+        });
+        self.marked_deleted = false;
+        self.undo = None;
+    }
+}
+
 /// The state before the current transaction's first flush touched the object.
 #[derive(Debug, Clone)]
 pub(crate) struct Undo {

@@ -250,14 +250,7 @@ impl Session {
     /// Removes every object from this session (the transaction stays as it is).
     pub fn expunge_all(&mut self) {
         for (_, any) in self.objects.drain() {
-            let mut meta = any.meta().lock();
-            meta.session = 0;
-            meta.state = Some(match meta.state {
-                Some(ObjectState::Persistent | ObjectState::Deleted) => ObjectState::Detached,
-                _ => ObjectState::Transient,
-            });
-            meta.marked_deleted = false;
-            meta.undo = None;
+            any.meta().lock().leave_session();
         }
         self.identity.clear();
         self.pending.clear();
@@ -275,13 +268,7 @@ impl Session {
                 self.identity.remove(key);
             }
         }
-        meta.session = 0;
-        meta.state = Some(match meta.state {
-            Some(ObjectState::Persistent | ObjectState::Deleted) => ObjectState::Detached,
-            _ => ObjectState::Transient,
-        });
-        meta.marked_deleted = false;
-        meta.undo = None;
+        meta.leave_session();
         drop(meta);
         self.pending.retain(|p| *p != id);
         self.deletions.retain(|d| *d != id);
