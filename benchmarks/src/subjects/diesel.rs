@@ -362,8 +362,8 @@ impl Subject for DieselSubject {
                 })
                 .await?;
             }
-            Pools::Sqlite(pool) => {
-                let mut conn = pool.get().await?;
+            // SQLite and MySQL run one statement at a time (PostgreSQL, pipelined, is above).
+            _ => with_conn!(self, conn => {
                 conn.transaction(async |conn| {
                     for row in rows {
                         diesel::insert_into(users::table)
@@ -374,20 +374,7 @@ impl Subject for DieselSubject {
                     Ok::<_, diesel::result::Error>(())
                 })
                 .await?;
-            }
-            Pools::Mysql(pool) => {
-                let mut conn = pool.get().await?;
-                conn.transaction(async |conn| {
-                    for row in rows {
-                        diesel::insert_into(users::table)
-                            .values(NewUserRow::from(row))
-                            .execute(conn)
-                            .await?;
-                    }
-                    Ok::<_, diesel::result::Error>(())
-                })
-                .await?;
-            }
+            }),
         }
         Ok(())
     }
@@ -476,8 +463,8 @@ impl OrmSubject for DieselSubject {
                 })
                 .await?;
             }
-            Pools::Sqlite(pool) => {
-                let mut conn = pool.get().await?;
+            // SQLite and MySQL run one statement at a time (PostgreSQL, pipelined, is above).
+            _ => with_conn!(self, conn => {
                 conn.transaction(async |conn| {
                     let mut rows: Vec<UserRow> = user_range!(first, n).load(conn).await?;
                     for row in &mut rows {
@@ -490,22 +477,7 @@ impl OrmSubject for DieselSubject {
                     Ok::<_, diesel::result::Error>(())
                 })
                 .await?;
-            }
-            Pools::Mysql(pool) => {
-                let mut conn = pool.get().await?;
-                conn.transaction(async |conn| {
-                    let mut rows: Vec<UserRow> = user_range!(first, n).load(conn).await?;
-                    for row in &mut rows {
-                        row.hair_color = Some(hair_color.to_owned());
-                        diesel::update(users::table.find(row.id))
-                            .set(users::hair_color.eq(&row.hair_color))
-                            .execute(conn)
-                            .await?;
-                    }
-                    Ok::<_, diesel::result::Error>(())
-                })
-                .await?;
-            }
+            }),
         }
         Ok(())
     }
