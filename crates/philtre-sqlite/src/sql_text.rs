@@ -8,6 +8,13 @@ use philtre_core::{Error, Result};
 
 /// Rejects text that holds no statement, or more than one.
 pub(crate) fn check_one_statement(sql: &str) -> Result<()> {
+    // The usual case, decided without the full scan (this runs on every execute): no `;`
+    // means at most one statement, and text that starts with neither a comment nor nothing
+    // holds one.
+    let start = sql.trim_start();
+    if !sql.contains(';') && !start.is_empty() && !start.starts_with(['-', '/']) {
+        return Ok(());
+    }
     let mut statements = 0;
     let mut in_statement = false;
     let mut chars = sql.char_indices().peekable();
@@ -73,5 +80,8 @@ mod tests {
         assert!(check_one_statement("-- nothing\n/* here */").is_err());
         assert!(check_one_statement("SELECT 1; SELECT 2").is_err());
         assert!(check_one_statement("SELECT 1;;").is_ok());
+        assert!(check_one_statement("-- note\nSELECT 1").is_ok());
+        assert!(check_one_statement("SELECT 1 -- ; not a second one").is_ok());
+        assert!(check_one_statement("-- only a comment").is_err());
     }
 }
