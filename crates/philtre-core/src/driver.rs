@@ -139,6 +139,32 @@ pub trait Connection: Debug + Send {
         Ok(total)
     }
 
+    /// Runs one statement once per parameter set and reports each set's own result (the
+    /// ORM checks that every UPDATE found its row). Drivers pipeline where they can; the
+    /// default runs them one after another. Stops at the first error.
+    async fn execute_each(
+        &mut self,
+        sql: &str,
+        param_sets: Vec<Vec<Value>>,
+    ) -> Result<Vec<ExecResult>> {
+        let mut out = Vec::with_capacity(param_sets.len());
+        for params in param_sets {
+            out.push(self.execute(sql, params).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs one query once per parameter set and returns each set's rows, in order (an
+    /// `INSERT ... RETURNING` of many rows). Drivers pipeline where they can; the default
+    /// runs them one after another. Stops at the first error.
+    async fn query_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<Vec<Rows>> {
+        let mut out = Vec::with_capacity(param_sets.len());
+        for params in param_sets {
+            out.push(self.query(sql, params).await?);
+        }
+        Ok(out)
+    }
+
     /// Runs SQL with no parameters and no result: `BEGIN`, `COMMIT`, `SAVEPOINT`, DDL.
     async fn batch(&mut self, sql: &str) -> Result<()>;
 

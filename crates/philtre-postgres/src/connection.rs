@@ -3,8 +3,9 @@
 use std::future::Future;
 
 use async_trait::async_trait;
-use futures_util::future::join_all;
-use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Table, Value};
+use futures_util::future::{join_all, Either};
+use futures_util::TryFutureExt;
+use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
@@ -178,6 +179,50 @@ impl PgConnection {
         }
     }
 
+    /// Runs the prepared `sql` once per parameter set, every call sent at once on the one
+    /// client (pipelined), and returns each call's output in order.
+    async fn pipelined(
+        &mut self,
+        sql: &str,
+        param_sets: &[Vec<Value>],
+        rows: bool,
+    ) -> Result<(Vec<Output>, Option<Prepared>)> {
+        self.check_usable()?;
+        if param_sets.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let p = self.prepared(sql).await?;
+        let bound = param_sets
+            .iter()
+            .map(|set| bind_all(set, p.stmt.params()))
+            .collect::<Result<Vec<_>>>()?;
+        let args: Vec<_> = bound.iter().map(|b| refs(b)).collect();
+        let client = &self.client;
+        let stmt = &p.stmt;
+        let calls = args.iter().map(|a| {
+            if rows {
+                Either::Left(client.query(stmt, a).map_ok(Output::Rows))
+            } else {
+                Either::Right(client.execute(stmt, a).map_ok(Output::Count))
+            }
+        });
+        let all = join_all(calls);
+        self.state.in_flight = true;
+        let results = all.await;
+        self.state.in_flight = false;
+        let mut out = Vec::with_capacity(results.len());
+        for r in results {
+            match r {
+                Ok(v) => out.push(v),
+                Err(e) => {
+                    self.cache.remove_if_stale(sql, &e);
+                    return Err(fail(&mut self.state, &e));
+                }
+            }
+        }
+        Ok((out, Some(p)))
+    }
+
     /// Runs a catalog query with typed parameters, returning tokio-postgres rows.
     pub(crate) async fn catalog_rows(
         &mut self,
@@ -248,32 +293,54 @@ impl Connection for PgConnection {
     }
 
     /// Sends every execute at once on the one client (pipelined), inside whatever
-    /// transaction is open; the first failure in order is returned after all have finished.
+    /// transaction the caller opened.
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
-        self.check_usable()?;
-        if param_sets.is_empty() {
-            return Ok(ExecResult::default());
-        }
-        let p = self.prepared(sql).await?;
-        let bound = param_sets
-            .iter()
-            .map(|set| bind_all(set, p.stmt.params()))
-            .collect::<Result<Vec<_>>>()?;
-        let args: Vec<_> = bound.iter().map(|b| refs(b)).collect();
-        let client = &self.client;
-        let all = join_all(args.iter().map(|a| client.execute(&p.stmt, a)));
-        let results = track(&mut self.state, async { Ok(all.await) }).await?;
-        let mut total = ExecResult::default();
-        for r in results {
-            match r {
-                Ok(n) => total.rows_affected += n,
-                Err(e) => {
-                    self.cache.remove_if_stale(sql, &e);
-                    return Err(fail(&mut self.state, &e));
+        let each = self.execute_each(sql, param_sets).await?;
+        Ok(ExecResult {
+            rows_affected: each.iter().map(|r| r.rows_affected).sum(),
+            last_insert_id: None,
+        })
+    }
+
+    async fn execute_each(
+        &mut self,
+        sql: &str,
+        param_sets: Vec<Vec<Value>>,
+    ) -> Result<Vec<ExecResult>> {
+        let (outputs, _) = self.pipelined(sql, &param_sets, false).await?;
+        Ok(outputs
+            .into_iter()
+            .map(|out| ExecResult {
+                rows_affected: match out {
+                    Output::Count(n) => n,
+                    Output::Rows(rows) => rows.len() as u64,
+                },
+                last_insert_id: None,
+            })
+            .collect())
+    }
+
+    async fn query_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<Vec<Rows>> {
+        let (outputs, p) = self.pipelined(sql, &param_sets, true).await?;
+        let Some(p) = p else {
+            return Ok(Vec::new());
+        };
+        let kinds = column_kinds(p.stmt.columns());
+        let mut values = Vec::with_capacity(kinds.len());
+        outputs
+            .into_iter()
+            .map(|out| {
+                let mut rows = Rows::default();
+                rows.columns(&p.columns)?;
+                if let Output::Rows(pg_rows) = out {
+                    for r in &pg_rows {
+                        decode_row(r, &kinds, &mut values)?;
+                        rows.row(&mut values)?;
+                    }
                 }
-            }
-        }
-        Ok(total)
+                Ok(rows)
+            })
+            .collect()
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {

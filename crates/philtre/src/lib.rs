@@ -53,6 +53,7 @@
 mod connection;
 mod engine;
 mod executemany;
+mod pipeline;
 mod pool;
 mod result;
 mod schema_ops;
