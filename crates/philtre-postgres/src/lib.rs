@@ -49,8 +49,9 @@
 //! once per connection and kept in an LRU cache keyed by SQL text (256 by default, see
 //! [`PostgresDriver::statement_cache_capacity`]); a cached plan the server rejects after
 //! DDL (`cached plan must not change result type`) is prepared again once. DDL run through
-//! `batch` or `execute` clears the cache. `execute_many`, `execute_each` and `query_many` send every call at once on the
-//! one connection (pipelined), inside whatever transaction the caller has open.
+//! `batch` or `execute` clears the cache. `execute_many`, `execute_each` and `query_many`
+//! send every call at once on the one connection (pipelined), inside whatever transaction
+//! the caller has open.
 //!
 //! A flag is raised before every await on the server and lowered after. If the caller drops
 //! the future mid-operation the flag stays up: `is_usable()` turns false (the pool discards
