@@ -168,6 +168,17 @@ pub trait Connection: Debug + Send {
     /// Runs SQL with no parameters and no result: `BEGIN`, `COMMIT`, `SAVEPOINT`, DDL.
     async fn batch(&mut self, sql: &str) -> Result<()>;
 
+    /// Runs SQL like [`batch`](Self::batch), but may return before the server answers. A
+    /// driver overrides it only when it can promise that its next operation reaches the
+    /// server after this one (PostgreSQL's client sends requests in order, so `BEGIN`
+    /// travels with the first statement instead of costing a round trip of its own). A
+    /// failure that breaks the connection then shows at the next operation; any other
+    /// failure is logged. For `BEGIN` and for rollbacks nobody waits on. The default is
+    /// `batch`.
+    async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
+        self.batch(sql).await
+    }
+
     /// A cheap round trip proving the connection works.
     async fn ping(&mut self) -> Result<()>;
 
