@@ -55,18 +55,15 @@ pub trait QueryExt<'s, T: Mapped>: Sized {
 }
 
 impl<'s, T: Mapped> QueryExt<'s, T> for Query<'s, T> {
-    fn get_or_404(
-        self,
-        key: impl IntoKey + 's,
-    ) -> impl Future<Output = Result<Obj<T>, HttpError>> + 's {
-        async move { self.get(key).await?.ok_or_else(not_found::<T>) }
+    async fn get_or_404(self, key: impl IntoKey + 's) -> Result<Obj<T>, HttpError> {
+        self.get(key).await?.ok_or_else(not_found::<T>)
     }
 
-    fn first_or_404(self) -> impl Future<Output = Result<Obj<T>, HttpError>> + 's {
-        first_or_404(self)
+    async fn first_or_404(self) -> Result<Obj<T>, HttpError> {
+        first_or_404(self).await
     }
 
-    fn one_or_404(self) -> impl Future<Output = Result<Obj<T>, HttpError>> + 's {
-        one_or_404(self)
+    async fn one_or_404(self) -> Result<Obj<T>, HttpError> {
+        one_or_404(self).await
     }
 }

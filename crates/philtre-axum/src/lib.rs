@@ -118,6 +118,17 @@
 //! the response's extensions and logged at DEBUG (target `philtre_axum::queries`).
 //! Statements run in tasks the handler spawns are not recorded.
 //!
+//! # Limits
+//!
+//! - A panic is caught only when the program unwinds (`panic = "abort"` ends the process).
+//! - Work a handler moves to another task (`tokio::spawn`) is outside the request's scope:
+//!   it has no request session and its statements are not recorded.
+//! - Every checkout of an in-memory SQLite engine (`sqlite://`) is the same connection
+//!   (SQLAlchemy's `StaticPool`), so requests that overlap in time share one transaction
+//!   there: use a file (or a server) for a server that takes concurrent writes.
+//! - The `test-client` is for tests on 127.0.0.1, one request per connection; it is not a
+//!   general HTTP client.
+//!
 //! # Features
 //!
 //! | feature | default | what |
