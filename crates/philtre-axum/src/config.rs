@@ -370,6 +370,32 @@ mod tests {
     }
 
     #[test]
+    fn build_makes_the_instance_folder_for_the_default_url() {
+        let root =
+            std::env::temp_dir().join(format!("philtre-axum-instance-{}", std::process::id()));
+        let instance = root.join("instance");
+        let _ = std::fs::remove_dir_all(&root);
+        let db = DbBuilder::new("app")
+            .instance_path(&instance)
+            .build()
+            .unwrap();
+        assert!(instance.is_dir());
+        assert_eq!(
+            db.engine().url().to_string(),
+            format!("sqlite:///{}", instance.join("app.db").display())
+        );
+        // an explicit URL makes no folder
+        let other = root.join("other");
+        DbBuilder::new("app")
+            .instance_path(&other)
+            .database_url("sqlite://")
+            .build()
+            .unwrap();
+        assert!(!other.exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn bind_options_win_over_shared_ones() {
         let shared = EngineOptions::new().pool_size(5).echo(true);
         let own = EngineOptions::new().pool_size(1).over(&shared);
