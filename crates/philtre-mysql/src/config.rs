@@ -5,7 +5,8 @@ use std::time::Duration;
 use mysql_async::{Opts, OptsBuilder};
 use philtre_core::{Backend, DatabaseUrl, Error, Result};
 
-/// Statements kept prepared per connection (mysql_async's LRU cache keyed by SQL text).
+/// Statements kept prepared per connection (philtre's LRU cache keyed by SQL text;
+/// mysql_async's own cache is off, see `cache.rs`).
 pub(crate) const STATEMENT_CACHE_SIZE: usize = 256;
 
 /// How long `connect` waits for the server unless `?connect_timeout=` says otherwise.
@@ -43,7 +44,7 @@ impl Config {
             .user(url.username())
             .pass(url.password())
             .db_name(url.database())
-            .stmt_cache_size(STATEMENT_CACHE_SIZE)
+            .stmt_cache_size(0)
             // UPDATE reports the rows it matched, as PostgreSQL and SQLite do, not only
             // the rows whose values changed.
             .client_found_rows(true);
@@ -182,7 +183,11 @@ mod tests {
         assert_eq!(c.opts.pass(), Some("ti@ger"));
         assert_eq!(c.opts.db_name(), Some("shop"));
         assert_eq!(c.opts.init(), ["SET NAMES utf8mb4"]);
-        assert_eq!(c.opts.stmt_cache_size(), STATEMENT_CACHE_SIZE);
+        assert_eq!(
+            c.opts.stmt_cache_size(),
+            0,
+            "philtre caches statements itself"
+        );
         assert!(!c.display.contains("ti@ger") && !c.display.contains("ti%40ger"));
         let d = config("mariadb://h")?;
         assert_eq!((d.opts.tcp_port(), d.opts.db_name()), (3306, None));

@@ -7,6 +7,8 @@ use mysql_async::prelude::{Protocol, Queryable};
 use mysql_async::{Conn, Params, QueryResult, Statement};
 use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
 
+use crate::cache::StatementCache;
+use crate::config::STATEMENT_CACHE_SIZE;
 use crate::error::map_error;
 use crate::value::{from_mysql, to_mysql};
 
@@ -17,7 +19,7 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 /// One open connection to MySQL or MariaDB, in autocommit mode until a `START TRANSACTION`.
 ///
 /// Statements run as server-side prepared statements, cached per connection by SQL text
-/// (mysql_async's LRU cache), so results arrive in the binary protocol with exact types.
+/// (philtre's own LRU cache, see `cache.rs`), so results arrive in the binary protocol with exact types.
 ///
 /// Cancellation: an operation marks the connection busy until it completes. If its future
 /// is dropped midway (a timeout, a cancelled request), the mark stays, [`is_usable`]
@@ -28,6 +30,7 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 #[derive(Debug)]
 pub struct MysqlConnection {
     conn: Conn,
+    cache: StatementCache,
     in_flight: bool,
     lost: bool,
     /// Whether the server is MariaDB, learnt on first need (reflection).
@@ -38,10 +41,16 @@ impl MysqlConnection {
     pub(crate) fn new(conn: Conn) -> Self {
         MysqlConnection {
             conn,
+            cache: StatementCache::new(STATEMENT_CACHE_SIZE),
             in_flight: false,
             lost: false,
             mariadb: None,
         }
+    }
+
+    /// How many prepared statements this connection keeps.
+    pub fn cached_statements(&self) -> usize {
+        self.cache.len()
     }
 
     /// The server's id of this session (what `CONNECTION_ID()` returns and `KILL` takes).
@@ -79,7 +88,7 @@ impl MysqlConnection {
     /// Runs a query under the busy mark (used by reflection too).
     pub(crate) async fn fetch(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
         self.enter()?;
-        let result = query(&mut self.conn, sql, params).await;
+        let result = query(&mut self.conn, &mut self.cache, sql, params).await;
         self.leave(result)
     }
 
@@ -123,36 +132,56 @@ enum Prepared {
 
 /// Prepares `sql` (or takes it from the cache) and checks the parameter count here: a
 /// mismatch found inside mysql_async would close the connection.
-async fn prepare(conn: &mut Conn, sql: &str, supplied: usize) -> Result<Prepared> {
-    match conn.prep(sql).await {
-        Ok(statement) if usize::from(statement.num_params()) == supplied => {
-            Ok(Prepared::Statement(statement))
-        }
-        Ok(statement) => Err(Error::InvalidStatement(format!(
+async fn prepare(
+    conn: &mut Conn,
+    cache: &mut StatementCache,
+    sql: &str,
+    supplied: usize,
+) -> Result<Prepared> {
+    let statement = match cache.get(sql) {
+        Some(statement) => statement,
+        None => match conn.prep(sql).await {
+            Ok(statement) => {
+                if let Some(evicted) = cache.insert(sql, statement.clone()) {
+                    conn.close(evicted).await.map_err(map_error)?;
+                }
+                statement
+            }
+            Err(e) if supplied == 0 && unsupported_as_prepared(&e) => return Ok(Prepared::Text),
+            Err(e) => return Err(map_error(e)),
+        },
+    };
+    if usize::from(statement.num_params()) != supplied {
+        return Err(Error::InvalidStatement(format!(
             "the statement takes {} parameters but {supplied} were given",
             statement.num_params()
-        ))),
-        Err(e) if supplied == 0 && unsupported_as_prepared(&e) => Ok(Prepared::Text),
-        Err(e) => Err(map_error(e)),
+        )));
     }
+    Ok(Prepared::Statement(statement))
 }
 
-async fn query(conn: &mut Conn, sql: &str, values: Vec<Value>) -> Result<Rows> {
+async fn query(
+    conn: &mut Conn,
+    cache: &mut StatementCache,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Rows> {
     let mut rows = Rows::default();
-    query_each(conn, sql, values, &mut rows).await?;
+    query_each(conn, cache, sql, values, &mut rows).await?;
     Ok(rows)
 }
 
 /// Runs a query and hands each row's values to `sink`, in one reused buffer.
 async fn query_each(
     conn: &mut Conn,
+    cache: &mut StatementCache,
     sql: &str,
     values: Vec<Value>,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
     let supplied = values.len();
     let params = params(values)?;
-    match prepare(conn, sql, supplied).await? {
+    match prepare(conn, cache, sql, supplied).await? {
         Prepared::Statement(s) => {
             feed(conn.exec_iter(&s, params).await.map_err(map_error)?, sink).await
         }
@@ -202,10 +231,15 @@ fn exec_result(conn: &Conn) -> ExecResult {
     }
 }
 
-async fn execute(conn: &mut Conn, sql: &str, values: Vec<Value>) -> Result<ExecResult> {
+async fn execute(
+    conn: &mut Conn,
+    cache: &mut StatementCache,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<ExecResult> {
     let supplied = values.len();
     let params = params(values)?;
-    match prepare(conn, sql, supplied).await? {
+    match prepare(conn, cache, sql, supplied).await? {
         Prepared::Statement(s) => conn.exec_drop(&s, params).await,
         Prepared::Text => conn.query_drop(sql).await,
     }
@@ -214,10 +248,15 @@ async fn execute(conn: &mut Conn, sql: &str, values: Vec<Value>) -> Result<ExecR
 }
 
 /// One prepared statement run once per parameter set, summing the affected rows.
-async fn execute_many(conn: &mut Conn, sql: &str, sets: Vec<Vec<Value>>) -> Result<ExecResult> {
+async fn execute_many(
+    conn: &mut Conn,
+    cache: &mut StatementCache,
+    sql: &str,
+    sets: Vec<Vec<Value>>,
+) -> Result<ExecResult> {
     let mut total = ExecResult::default();
     for values in sets {
-        let Prepared::Statement(statement) = prepare(conn, sql, values.len()).await? else {
+        let Prepared::Statement(statement) = prepare(conn, cache, sql, values.len()).await? else {
             return Err(Error::InvalidStatement(format!(
                 "MySQL cannot prepare this statement, so it cannot run once per parameter set: {sql}"
             )));
@@ -236,7 +275,7 @@ async fn execute_many(conn: &mut Conn, sql: &str, sets: Vec<Vec<Value>>) -> Resu
 impl Connection for MysqlConnection {
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
         self.enter()?;
-        let result = execute(&mut self.conn, sql, params).await;
+        let result = execute(&mut self.conn, &mut self.cache, sql, params).await;
         self.leave(result)
     }
 
@@ -247,13 +286,13 @@ impl Connection for MysqlConnection {
         sink: &mut dyn RowSink,
     ) -> Result<()> {
         self.enter()?;
-        let result = query_each(&mut self.conn, sql, params, sink).await;
+        let result = query_each(&mut self.conn, &mut self.cache, sql, params, sink).await;
         self.leave(result)
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
         self.enter()?;
-        let result = execute_many(&mut self.conn, sql, param_sets).await;
+        let result = execute_many(&mut self.conn, &mut self.cache, sql, param_sets).await;
         self.leave(result)
     }
 

@@ -54,7 +54,8 @@
 //! # Values and column types
 //!
 //! Parameters are bound, never spliced, through server-side prepared statements cached per
-//! connection (256 statements, LRU). Results decode by the column type the server reports:
+//! connection (256 statements, LRU; kept by philtre, since mysql_async re-parses the SQL
+//! text on every lookup in its own cache). Results decode by the column type the server reports:
 //!
 //! | philtre `Value` | bound as | DDL ([`MysqlDialect`]) | read back from |
 //! |---|---|---|---|
@@ -129,6 +130,7 @@
 //! the constraint has no name), and named check constraints (except MariaDB's `json_valid`
 //! of JSON columns).
 
+mod cache;
 mod config;
 mod connection;
 mod dialect;

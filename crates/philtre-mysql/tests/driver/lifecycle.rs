@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use philtre_core::{Connection, Driver, Error, ExecResult, Result, Value};
 use philtre_mysql::MysqlDriver;
 
-use crate::{connect, scalar, unique, url, Cleanup};
+use crate::{connect, driver, scalar, unique, url, Cleanup};
 
 fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
@@ -217,5 +217,35 @@ async fn required_tls_encrypts_or_refuses() -> Result<()> {
         }
         Err(other) => panic!("expected Error::Connect, got {other:?}"),
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn statements_are_cached_and_the_oldest_is_closed_to_make_room() -> Result<()> {
+    let mut conn = driver()?.connect_mysql().await?;
+    // One statement, run many times: prepared once.
+    for i in 0..5 {
+        let v = scalar(&mut conn, "SELECT ? + 1", vec![Value::Int(i)]).await?;
+        assert_eq!(v, Value::Int(i + 1));
+    }
+    assert_eq!(conn.cached_statements(), 1);
+    // More distinct statements than the cache holds: it stays at its size, the oldest
+    // are closed on the server, and both an evicted and a kept statement still run.
+    for i in 0..300 {
+        let sql = format!("SELECT ? + {i}");
+        let v = scalar(&mut conn, &sql, vec![Value::Int(1)]).await?;
+        assert_eq!(v, Value::Int(1 + i));
+    }
+    assert_eq!(conn.cached_statements(), 256);
+    let evicted = scalar(&mut conn, "SELECT ? + 0", vec![Value::Int(7)]).await?;
+    assert_eq!(evicted, Value::Int(7));
+    let kept = scalar(&mut conn, "SELECT ? + 299", vec![Value::Int(1)]).await?;
+    assert_eq!(kept, Value::Int(300));
+    assert_eq!(conn.cached_statements(), 256);
+    // The wrong number of parameters for a cached statement is refused here, not by
+    // mysql_async (which would close the connection).
+    let err = conn.query("SELECT ? + 299", vec![]).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidStatement(_)), "{err:?}");
+    assert!(conn.is_usable());
     Ok(())
 }
