@@ -55,7 +55,8 @@
 //!
 //! Parameters are bound, never spliced, through server-side prepared statements cached per
 //! connection (256 statements, LRU; kept by philtre, since mysql_async re-parses the SQL
-//! text on every lookup in its own cache). Results decode by the column type the server reports:
+//! text on every lookup in its own cache). Results decode by the column type the server
+//! reports:
 //!
 //! | philtre `Value` | bound as | DDL ([`MysqlDialect`]) | read back from |
 //! |---|---|---|---|
