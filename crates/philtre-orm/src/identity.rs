@@ -42,9 +42,10 @@ impl Hash for Key {
     }
 }
 
-/// Hashes consistently with `Value`'s `PartialEq`: equal values hash alike.
+/// Hashes consistently with `Value`'s `PartialEq` (derived: equal values are of the same
+/// variant): equal values hash alike.
 fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
-    v.kind().hash(state);
+    std::mem::discriminant(v).hash(state);
     match v {
         Value::Null => {}
         Value::Bool(b) => b.hash(state),

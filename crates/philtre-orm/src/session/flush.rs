@@ -89,6 +89,7 @@ impl Session {
             updates,
             deletes,
         } = plan;
+        self.wrote = true;
         for step in &inserts {
             insert(tx, step).await?;
             let key = step.obj.meta().lock().key.clone();
@@ -169,7 +170,7 @@ async fn insert(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
             .execute(m.select().where_(m.key_filter(&key)))
             .await?
             .one()?;
-        step.obj.load(&fetched)?;
+        step.obj.load(fetched)?;
     }
     let values = step.obj.values()?;
     let mut meta = step.obj.meta().lock();
