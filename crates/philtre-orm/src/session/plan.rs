@@ -46,7 +46,7 @@ impl Session {
                 continue;
             };
             let mapping = obj.mapping()?;
-            let values = obj.values()?;
+            let values = checked_len(&mapping, obj.values()?)?;
             let key = Key::new(mapping.type_id, mapping.key_values(&values));
             if key.is_complete()
                 && (self.identity.contains_key(&key) || !new_keys.insert(key.clone()))
@@ -100,7 +100,10 @@ impl Session {
             }
             // Cleared before the read, so a write() after it sets the flag again.
             obj.set_touched(false);
-            let values = obj.values().inspect_err(|_| obj.set_touched(true))?;
+            let values = obj
+                .values()
+                .and_then(|v| checked_len(&mapping, v))
+                .inspect_err(|_| obj.set_touched(true))?;
             let changed: Vec<usize> = match &snapshot {
                 Some(old) => (0..values.len())
                     .filter(|&i| old.get(i) != values.get(i))
@@ -157,6 +160,23 @@ fn dependency_rank(tables: &[Table]) -> HashMap<String, usize> {
         .enumerate()
         .map(|(i, t)| (t.name().to_owned(), i))
         .collect()
+}
+
+/// `to_values` must give one value per mapped column.
+fn checked_len(mapping: &Mapping, values: Vec<Value>) -> Result<Vec<Value>> {
+    if values.len() == mapping.columns.len() {
+        return Ok(values);
+    }
+    Err(OrmError::InvalidMapping {
+        type_name: mapping.type_name,
+        table: mapping.table.name().to_owned(),
+        reason: format!(
+            "to_values gave {} values for {} columns",
+            values.len(),
+            mapping.columns.len()
+        ),
+    }
+    .into())
 }
 
 /// The type of a mapped object (for identity keys built from a mapping).
