@@ -7,10 +7,13 @@
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use parking_lot::RwLock;
-use philtre::{and_, select, Error, Expr, OrmError, Result, Row, Select, Table, Value};
+use philtre::{
+    and_, select, Compiled, Dialect, Error, Executable, Expr, OrmError, Result, Row, Select, Table,
+    Value,
+};
 
 /// A struct whose values are the columns of one table row.
 ///
@@ -116,6 +119,24 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     }
 }
 
+/// A select compiled earlier, with its parameters.
+#[derive(Debug)]
+pub(crate) struct Precompiled {
+    sql: Arc<str>,
+    params: Vec<Value>,
+}
+
+impl Executable for Precompiled {
+    fn compile(&self, _: &dyn Dialect) -> Result<Compiled> {
+        Ok(Compiled {
+            sql: self.sql.to_string(),
+            params: self.params.clone(),
+            returns_rows: true,
+            primary_key: None,
+        })
+    }
+}
+
 /// `vec![Value::from(a.clone()), ...]`: the body of a one-line-per-field
 /// [`Mapped::to_values`].
 #[macro_export]
@@ -146,6 +167,11 @@ pub struct Mapping {
     pub(crate) columns: Arc<[String]>,
     /// For each primary-key column of the table (in its order): its position in `columns`.
     pub(crate) pk: Vec<usize>,
+    /// The kinds of raw row keys a load found equal to the keys `to_values` gives: rows
+    /// with keys of these kinds skip the check (see `KeyCheck`).
+    pub(crate) trusted_key_kinds: OnceLock<crate::identity::KeyKinds>,
+    /// `SELECT <columns> FROM table WHERE <key> = ?`, compiled once per dialect, for `get`.
+    pub(crate) get_sql: RwLock<Vec<(&'static str, Arc<str>)>>,
 }
 
 /// `TypeId`s are hashes already: Fx is plenty, and much cheaper than SipHash.
@@ -220,6 +246,8 @@ impl Mapping {
             columns: T::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
             pk,
             table,
+            trusted_key_kinds: OnceLock::new(),
+            get_sql: RwLock::new(Vec::new()),
         })
     }
 
@@ -267,6 +295,42 @@ impl Mapping {
             }
         }
         Ok(())
+    }
+
+    /// `SELECT <columns> FROM table WHERE <key> = <values>` (`get` and `refresh`), compiled
+    /// once per dialect; the values are checked against the key columns as the compiler
+    /// would.
+    pub(crate) fn get_statement(
+        &self,
+        dialect: &dyn Dialect,
+        key: &[Value],
+    ) -> Result<Precompiled> {
+        for (&i, v) in self.pk.iter().zip(key) {
+            self.table.check_value(&self.columns[i], v)?;
+        }
+        let name = dialect.name();
+        let cached = self
+            .get_sql
+            .read()
+            .iter()
+            .find(|(d, _)| *d == name)
+            .map(|(_, sql)| sql.clone());
+        let sql = match cached {
+            Some(sql) => sql,
+            None => {
+                let compiled = self
+                    .select()
+                    .where_(self.key_filter(key))
+                    .compile(dialect)?;
+                let sql: Arc<str> = compiled.sql.into();
+                self.get_sql.write().push((name, sql.clone()));
+                sql
+            }
+        };
+        Ok(Precompiled {
+            sql,
+            params: key.to_vec(),
+        })
     }
 
     /// `pk1 = :v1 AND pk2 = :v2`.

@@ -234,6 +234,8 @@ pub(crate) trait AnyObj: Send + Sync {
     fn id(&self) -> u64;
     fn meta(&self) -> &Mutex<Meta>;
     fn mapping(&self) -> Result<Arc<Mapping>>;
+    /// `TypeId::of::<T>()`: the mapped type.
+    fn mapped_type(&self) -> std::any::TypeId;
     fn type_name(&self) -> &'static str;
     /// `to_values()`, without waiting for a guard held elsewhere.
     fn values(&self) -> Result<Vec<Value>>;
@@ -255,6 +257,9 @@ impl<T: Mapped> AnyObj for Cell<T> {
     }
     fn mapping(&self) -> Result<Arc<Mapping>> {
         mapping::<T>()
+    }
+    fn mapped_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
     }
     fn type_name(&self) -> &'static str {
         short_type_name::<T>()

@@ -158,7 +158,16 @@ impl Session {
         &mut self,
         values: impl IntoIterator<Item = T>,
     ) -> Result<Vec<Obj<T>>> {
-        values.into_iter().map(|v| self.add(v)).collect()
+        mapping::<T>()?;
+        let values = values.into_iter();
+        self.objects.reserve(values.size_hint().0);
+        Ok(values
+            .map(|v| {
+                let obj = Obj::new(v);
+                self.attach_pending(obj.cell.clone());
+                obj
+            })
+            .collect())
     }
 
     /// Adds an existing handle: a transient one becomes pending, a detached one persistent

@@ -85,31 +85,32 @@ impl Session {
             ));
         };
         let Plan {
-            inserts,
-            updates,
-            deletes,
+            mut inserts,
+            mut updates,
+            mut deletes,
         } = plan;
         self.wrote = true;
-        for group in groups(&inserts, |a, b| insert_columns(a) == insert_columns(b)) {
+        for group in groups(&mut inserts, |a, b| insert_columns(a) == insert_columns(b)) {
             insert_group(tx, group).await?;
-            for step in group {
+            for step in &*group {
                 let key = step.obj.meta().lock().key.clone();
                 if let Some(key) = key {
                     self.identity.insert(key, step.obj.id());
                 }
             }
         }
-        for group in groups(&updates, |a, b| a.changed == b.changed) {
-            for (step, (old, new)) in group.iter().zip(update_group(tx, group).await?) {
+        for group in groups(&mut updates, |a, b| a.changed == b.changed) {
+            let keys = update_group(tx, group).await?;
+            for (step, (old, new)) in group.iter().zip(keys) {
                 if old != new {
                     self.identity.remove(&old);
                     self.identity.insert(new, step.obj.id());
                 }
             }
         }
-        for group in groups(&deletes, |_, _| true) {
+        for group in groups(&mut deletes, |_, _| true) {
             delete_group(tx, group).await?;
-            for step in group {
+            for step in &*group {
                 if let Some(key) = &step.key {
                     self.identity.remove(key);
                 }
@@ -131,32 +132,33 @@ impl Session {
 /// Runs of consecutive steps on one table that `same` says can share one compiled
 /// statement. The plan orders steps by table, so each table's steps are together.
 fn groups<'a>(
-    steps: &'a [Step],
+    steps: &'a mut [Step],
     same: impl Fn(&Step, &Step) -> bool + 'a,
-) -> impl Iterator<Item = &'a [Step]> + 'a {
-    steps.chunk_by(move |a, b| Arc::ptr_eq(&a.mapping, &b.mapping) && same(a, b))
+) -> impl Iterator<Item = &'a mut [Step]> + 'a {
+    steps.chunk_by_mut(move |a, b| Arc::ptr_eq(&a.mapping, &b.mapping) && same(a, b))
 }
 
 /// The statement text of a group and each step's parameters, the first step's compiled
 /// with the statement (so the compiler checks its values) and the others' put in the
-/// same places: `values(k, steps[k])` gives a step's bound values in statement order, and
+/// same places: `values(k)` gives step `k`'s bound values in statement order (step 0's
+/// unchanged, the others' may be taken), and
 /// values the compiler added after them (column defaults) are the same for every step.
 /// `None` when the compiled parameters do not start with the first step's values (the
 /// statement is then compiled for every step).
 fn param_sets(
     compiled: &mut Compiled,
-    steps: &[Step],
-    values: impl Fn(usize, &Step) -> Result<Vec<Value>>,
+    count: usize,
+    mut values: impl FnMut(usize) -> Result<Vec<Value>>,
 ) -> Result<Option<Vec<Vec<Value>>>> {
-    let mut sets = Vec::with_capacity(steps.len());
-    let first = values(0, &steps[0])?;
+    let mut sets = Vec::with_capacity(count);
+    let first = values(0)?;
     let n = first.len();
     if compiled.params.len() < n || compiled.params[..n] != first[..] {
         return Ok(None);
     }
     let tail = &compiled.params[n..];
-    for (k, step) in steps.iter().enumerate().skip(1) {
-        let mut set = values(k, step)?;
+    for k in 1..count {
+        let mut set = values(k)?;
         set.extend(tail.iter().cloned());
         sets.push(set);
     }
@@ -190,28 +192,36 @@ fn insert_columns(step: &Step) -> (Vec<usize>, bool) {
 
 /// INSERTs a group of pending objects of one table and column set, with one compiled
 /// statement (pipelined on PostgreSQL), and makes them persistent.
-async fn insert_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<()> {
-    let m = &steps[0].mapping;
+async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Result<()> {
+    let m = steps[0].mapping.clone();
     let table = &m.table;
     let (cols, defaulted) = insert_columns(&steps[0]);
     let row = cols
         .iter()
         .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
     let mut compiled = table.insert().values(row).compile(tx.dialect())?;
-    let checked = |_: usize, step: &Step| -> Result<Vec<Value>> {
-        cols.iter()
-            .map(|&i| {
-                let v = &step.values[i];
-                table.check_value(&m.columns[i], v)?;
-                Ok(v.clone())
-            })
-            .collect()
+    let pre_keys: Vec<Vec<Value>> = steps.iter().map(|s| m.key_of(&s.values)).collect();
+    let all_columns = cols.len() == m.columns.len();
+    let count = steps.len();
+    let checked = |k: usize| -> Result<Vec<Value>> {
+        let step = &mut steps[k];
+        let values: Vec<Value> = if k > 0 && all_columns {
+            // Not needed any more: the parameters take them over.
+            std::mem::take(&mut step.values)
+        } else {
+            cols.iter().map(|&i| step.values[i].clone()).collect()
+        };
+        for (&i, v) in cols.iter().zip(&values) {
+            table.check_value(&m.columns[i], v)?;
+        }
+        Ok(values)
     };
-    let sets = match param_sets(&mut compiled, steps, checked)? {
+    let sets = match param_sets(&mut compiled, count, checked)? {
         Some(sets) => sets,
         None => {
-            for step in steps {
-                insert_one(tx, step).await?;
+            // Only step 0 was looked at: every step still has its values.
+            for (step, pre_key) in steps.iter().zip(pre_keys) {
+                insert_one(tx, step, pre_key).await?;
             }
             return Ok(());
         }
@@ -248,14 +258,14 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<(
             vec![None; steps.len()]
         }
     };
-    for (step, key) in steps.iter().zip(generated) {
-        inserted(tx, step, key, defaulted).await?;
+    for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
+        inserted(tx, step, pre_key, key, defaulted).await?;
     }
     Ok(())
 }
 
 /// INSERTs one pending object with a statement of its own.
-async fn insert_one(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
+async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: Vec<Value>) -> Result<()> {
     let m = &step.mapping;
     let (cols, defaulted) = insert_columns(step);
     let row = cols
@@ -263,7 +273,7 @@ async fn insert_one(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
         .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));
     let result = tx.execute(m.table.insert().values(row)).await?;
     let key = result.inserted_primary_key().map(<[Value]>::to_vec);
-    inserted(tx, step, key, defaulted).await
+    inserted(tx, step, pre_key, key, defaulted).await
 }
 
 /// After its INSERT: sets the generated key on the object, reads back what defaults
@@ -271,11 +281,11 @@ async fn insert_one(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
 async fn inserted(
     tx: &mut Transaction<'static>,
     step: &Step,
+    pre_key: Vec<Value>,
     generated: Option<Vec<Value>>,
     defaulted: bool,
 ) -> Result<()> {
     let m = &step.mapping;
-    let pre_key = m.key_of(&step.values);
     if pre_key.iter().any(Value::is_null) {
         let generated = generated
             .filter(|k| k.len() == pre_key.len() && !k.iter().any(Value::is_null))
@@ -318,8 +328,11 @@ async fn inserted(
 /// UPDATEs the changed columns of a group of objects of one table that changed the same
 /// columns, with one compiled statement (pipelined on PostgreSQL); every UPDATE must find
 /// its row. Returns each object's identity before and after.
-async fn update_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<Vec<(Key, Key)>> {
-    let m = &steps[0].mapping;
+async fn update_group(
+    tx: &mut Transaction<'static>,
+    steps: &mut [Step],
+) -> Result<Vec<(Key, Key)>> {
+    let m = &steps[0].mapping.clone();
     let old_keys: Vec<Key> = steps
         .iter()
         .map(|s| s.key.clone().unwrap_or_else(|| key_for(m, &s.values)))
@@ -335,7 +348,8 @@ async fn update_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<V
         .values(changed)
         .where_(m.key_filter(&old_keys[0].values))
         .compile(tx.dialect())?;
-    let checked = |k: usize, step: &Step| -> Result<Vec<Value>> {
+    let checked = |k: usize| -> Result<Vec<Value>> {
+        let step = &steps[k];
         let mut set = Vec::with_capacity(step.changed.len() + m.pk.len());
         for &i in &step.changed {
             let v = &step.values[i];
@@ -345,7 +359,7 @@ async fn update_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<V
         set.extend(old_keys[k].values.iter().cloned());
         Ok(set)
     };
-    let found: Vec<u64> = match param_sets(&mut compiled, steps, checked)? {
+    let found: Vec<u64> = match param_sets(&mut compiled, steps.len(), checked)? {
         Some(sets) => tx.execute_each(&compiled.sql, sets).await?,
         None => {
             let mut found = Vec::with_capacity(steps.len());
@@ -365,7 +379,7 @@ async fn update_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<V
         }
     };
     let mut keys = Vec::with_capacity(steps.len());
-    for ((step, old), found) in steps.iter().zip(old_keys).zip(found) {
+    for ((step, old), found) in steps.iter_mut().zip(old_keys).zip(found) {
         if found != 1 {
             return Err(OrmError::StaleData {
                 table: m.table.name().to_owned(),
@@ -376,7 +390,8 @@ async fn update_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<V
         }
         let new = key_for(m, &step.values);
         let mut meta = step.obj.meta().lock();
-        let before = meta.snapshot.replace(step.values.clone());
+        // The flushed values are what the database has now: they become the snapshot.
+        let before = meta.snapshot.replace(std::mem::take(&mut step.values));
         meta.undo.get_or_insert(Undo {
             inserted: None,
             snapshot: before,
@@ -391,7 +406,7 @@ async fn update_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<V
 
 /// DELETEs a group of objects of one table; they stay `Deleted` until the transaction
 /// commits.
-async fn delete_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<()> {
+async fn delete_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Result<()> {
     let m = &steps[0].mapping;
     let keys: Vec<Key> = steps
         .iter()
@@ -402,9 +417,9 @@ async fn delete_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<(
         .delete()
         .where_(m.key_filter(&keys[0].values))
         .compile(tx.dialect())?;
-    let key_values = |k: usize, _: &Step| Ok(keys[k].values.to_vec());
+    let key_values = |k: usize| Ok(keys[k].values.to_vec());
     // Like SQLAlchemy, a row already gone (e.g. by ON DELETE CASCADE) is not an error.
-    match param_sets(&mut compiled, steps, key_values)? {
+    match param_sets(&mut compiled, steps.len(), key_values)? {
         Some(sets) => {
             tx.execute_each(&compiled.sql, sets).await?;
         }
@@ -415,7 +430,7 @@ async fn delete_group(tx: &mut Transaction<'static>, steps: &[Step]) -> Result<(
             }
         }
     }
-    for step in steps {
+    for step in &*steps {
         mark_deleted(&step.obj);
     }
     Ok(())

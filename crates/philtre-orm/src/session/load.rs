@@ -7,7 +7,7 @@ use std::sync::Arc;
 use philtre::{func, select, CursorResult, Error, Expr, OrmError, Result, Row, Select};
 
 use super::{invalid_state, Session};
-use crate::identity::{IntoKey, Key};
+use crate::identity::{IntoKey, Key, KeyKinds};
 use crate::mapping::{mapping, Mapped, Mapping};
 use crate::object::{typed, AnyObj, Obj, ObjectState};
 
@@ -37,10 +37,8 @@ impl Session {
         if let Some(found) = self.identity_hit::<T>(&key) {
             return Ok(found);
         }
-        let row = self
-            .run(m.select().where_(m.key_filter(&key.values)))
-            .await?
-            .first();
+        let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
+        let row = self.run(stmt).await?.first();
         match row {
             Some(row) => self
                 .load_row::<T>(&m, row, &mut KeyCheck::default())
@@ -78,8 +76,9 @@ impl Session {
             ));
         };
         let m = mapping::<T>()?;
+        let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
         let row = self
-            .run(m.select().where_(m.key_filter(&key.values)))
+            .run(stmt)
             .await?
             .first()
             .ok_or_else(|| invalid_state::<T>(state, "its row is no longer in the database"))?;
@@ -127,13 +126,13 @@ impl Session {
             return refreshed::<T>(any, || T::from_owned_row(row));
         }
         let value = T::from_owned_row(row)?;
-        let key = if check.trusts(&raw) {
+        let key = if check.trusts(m, &raw) {
             raw
         } else {
             // The decoded key can differ in kind from the raw one (e.g. text → uuid).
             let key = Key::new(TypeId::of::<T>(), m.key_values(&value.to_values()));
             if key == raw {
-                check.learn(&raw);
+                check.learn(m, &raw);
             } else if let Some(any) = self.identity_obj(&key) {
                 return refreshed::<T>(any, || Ok(value));
             }
@@ -296,25 +295,23 @@ fn refreshed<T: Mapped>(
 
 /// Whether a load's raw row keys are already the keys its objects' `to_values` give.
 ///
-/// Checked on the first row (and on any row whose key values are of other kinds); after
-/// that, rows with keys of the same kinds skip the check, and so the `to_values` call.
+/// Checked on the first row whose key values are of kinds not seen before (by this load,
+/// or by the mapping's first load); after that, rows with keys of the same kinds skip the
+/// check, and so the `to_values` call.
 #[derive(Default)]
 pub(crate) struct KeyCheck {
-    trusted: Option<smallvec::SmallVec<[std::mem::Discriminant<philtre::Value>; 1]>>,
+    trusted: Option<KeyKinds>,
 }
 
 impl KeyCheck {
-    fn kinds(key: &Key) -> impl Iterator<Item = std::mem::Discriminant<philtre::Value>> + '_ {
-        key.values.iter().map(std::mem::discriminant)
+    fn trusts(&self, m: &Mapping, key: &Key) -> bool {
+        m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k))
+            || self.trusted.as_ref().is_some_and(|k| key.has_kinds(k))
     }
 
-    fn trusts(&self, key: &Key) -> bool {
-        self.trusted
-            .as_ref()
-            .is_some_and(|t| t.iter().copied().eq(Self::kinds(key)))
-    }
-
-    fn learn(&mut self, key: &Key) {
-        self.trusted = Some(Self::kinds(key).collect());
+    fn learn(&mut self, m: &Mapping, key: &Key) {
+        let kinds = key.kinds();
+        let _ = m.trusted_key_kinds.set(kinds.clone());
+        self.trusted = Some(kinds);
     }
 }

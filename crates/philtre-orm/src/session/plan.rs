@@ -41,11 +41,12 @@ impl Session {
     pub(crate) fn plan(&self) -> Result<Plan> {
         let mut plan = Plan::default();
         let mut new_keys = HashSet::new();
+        let mut mappings = Mappings::default();
         for id in &self.pending {
             let Some(obj) = self.objects.get(id) else {
                 continue;
             };
-            let mapping = obj.mapping()?;
+            let mapping = mappings.of(obj)?;
             let values = checked_len(&mapping, obj.values()?)?;
             let key = Key::new(mapping.type_id, mapping.key_values(&values));
             if key.is_complete()
@@ -86,7 +87,7 @@ impl Session {
                 }
                 (meta.marked_deleted, meta.snapshot.clone(), meta.key.clone())
             };
-            let mapping = obj.mapping()?;
+            let mapping = mappings.of(obj)?;
             if marked {
                 let values = snapshot.unwrap_or_default();
                 plan.deletes.push(Step {
@@ -160,6 +161,22 @@ fn dependency_rank(tables: &[Table]) -> HashMap<String, usize> {
         .enumerate()
         .map(|(i, t)| (t.name().to_owned(), i))
         .collect()
+}
+
+/// The mappings of the types a plan meets, looked up in the registry once per type.
+#[derive(Default)]
+struct Mappings(Vec<Arc<Mapping>>);
+
+impl Mappings {
+    fn of(&mut self, obj: &Arc<dyn AnyObj>) -> Result<Arc<Mapping>> {
+        let ty = obj.mapped_type();
+        if let Some(m) = self.0.iter().find(|m| m.type_id == ty) {
+            return Ok(m.clone());
+        }
+        let m = obj.mapping()?;
+        self.0.push(m.clone());
+        Ok(m)
+    }
 }
 
 /// `to_values` must give one value per mapped column.
