@@ -286,7 +286,7 @@ async fn inserted(
     defaulted: bool,
 ) -> Result<()> {
     let m = &step.mapping;
-    if pre_key.iter().any(Value::is_null) {
+    let key_values = if pre_key.iter().any(Value::is_null) {
         let generated = generated
             .filter(|k| k.len() == pre_key.len() && !k.iter().any(Value::is_null))
             .ok_or_else(|| {
@@ -300,7 +300,10 @@ async fn inserted(
                 })
             })?;
         step.obj.set_key(&generated)?;
-    }
+        generated
+    } else {
+        pre_key.clone()
+    };
     if defaulted {
         // Read back what the defaults wrote, so the object and its snapshot agree.
         let key = m.key_of(&step.obj.values()?);
@@ -310,7 +313,18 @@ async fn inserted(
             .one()?;
         step.obj.load(fetched)?;
     }
-    let values = step.obj.values()?;
+    // Its identity: the key it was given or the database generated, once a to_values
+    // call has shown that keys of these kinds come back unchanged (as for loads).
+    let key = Key::new(m.type_id, key_values);
+    let key = if m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k)) {
+        key
+    } else {
+        let canonical = key_for(m, &step.obj.values()?);
+        if canonical == key {
+            let _ = m.trusted_key_kinds.set(key.kinds());
+        }
+        canonical
+    };
     let mut meta = step.obj.meta().lock();
     meta.undo.get_or_insert(Undo {
         inserted: Some(pre_key),
@@ -318,8 +332,10 @@ async fn inserted(
         key: None,
         marked_deleted: false,
     });
-    meta.key = Some(key_for(m, &values));
-    meta.snapshot = Some(values);
+    meta.key = Some(key);
+    // The database has what the object holds: no snapshot until its next write.
+    meta.snapshot = None;
+    step.obj.set_touched(false);
     meta.state = Some(ObjectState::Persistent);
     meta.expired = false;
     Ok(())
