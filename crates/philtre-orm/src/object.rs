@@ -98,7 +98,8 @@ pub(crate) struct Meta {
     /// Its identity in the database.
     pub(crate) key: Option<Key>,
     /// What the current transaction did to it, to undo on rollback.
-    pub(crate) undo: Option<Undo>,
+    /// Boxed: most objects never have one, and every object carries the field.
+    pub(crate) undo: Option<Box<Undo>>,
 }
 
 impl Meta {

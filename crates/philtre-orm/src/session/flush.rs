@@ -326,11 +326,13 @@ async fn inserted(
         canonical
     };
     let mut meta = step.obj.meta().lock();
-    meta.undo.get_or_insert(Undo {
-        inserted: Some(pre_key),
-        snapshot: None,
-        key: None,
-        marked_deleted: false,
+    meta.undo.get_or_insert_with(|| {
+        Box::new(Undo {
+            inserted: Some(pre_key),
+            snapshot: None,
+            key: None,
+            marked_deleted: false,
+        })
     });
     meta.key = Some(key);
     // The database has what the object holds: no snapshot until its next write.
@@ -408,11 +410,13 @@ async fn update_group(
         let mut meta = step.obj.meta().lock();
         // The flushed values are what the database has now: they become the snapshot.
         let before = meta.snapshot.replace(std::mem::take(&mut step.values));
-        meta.undo.get_or_insert(Undo {
-            inserted: None,
-            snapshot: before,
-            key: Some(old.clone()),
-            marked_deleted: false,
+        meta.undo.get_or_insert_with(|| {
+            Box::new(Undo {
+                inserted: None,
+                snapshot: before,
+                key: Some(old.clone()),
+                marked_deleted: false,
+            })
         });
         meta.key = Some(new.clone());
         keys.push((old, new));
@@ -455,11 +459,13 @@ async fn delete_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
 fn mark_deleted(obj: &Arc<dyn AnyObj>) {
     let mut meta = obj.meta().lock();
     let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-    meta.undo.get_or_insert(Undo {
-        inserted: None,
-        snapshot,
-        key,
-        marked_deleted: true,
+    meta.undo.get_or_insert_with(|| {
+        Box::new(Undo {
+            inserted: None,
+            snapshot,
+            key,
+            marked_deleted: true,
+        })
     });
     meta.state = Some(ObjectState::Deleted);
     meta.marked_deleted = false;

@@ -119,8 +119,17 @@ impl Session {
             None => Ok(()),
         };
         for (_, any) in self.objects.drain() {
-            discard_changes(&any);
-            any.meta().lock().leave_session();
+            if any.touched() {
+                discard_changes(&any);
+                any.meta().lock().leave_session();
+                continue;
+            }
+            // Not written since it was in step: nothing to restore (one lock).
+            let mut meta = any.meta().lock();
+            if meta.state == Some(ObjectState::Persistent) {
+                meta.expired = true;
+            }
+            meta.leave_session();
         }
         self.identity.clear();
         self.pending.clear();
@@ -168,6 +177,7 @@ impl Session {
             };
             let undo = any.meta().lock().undo.take();
             if let Some(undo) = undo {
+                let undo = *undo;
                 undone = true;
                 if let Some(pre_key) = undo.inserted {
                     un_insert(any, &pre_key);
