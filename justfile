@@ -4,6 +4,10 @@
 walkthrough:
     cargo run -p example-sql-abstraction
 
+# The seed's application on axum, at http://127.0.0.1:5000 (DATABASE_URL picks the database).
+flask-app:
+    cargo run -p example-flask-app
+
 # Every test on SQLite, PostgreSQL and MariaDB (starts the local servers if they are down).
 test:
     scripts/test

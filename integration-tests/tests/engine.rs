@@ -184,3 +184,29 @@ fn bad_urls_are_typed_errors() {
     let err = create_engine("postgresql://u:hunter2@h:bad/db").unwrap_err();
     assert!(!err.to_string().contains("hunter2"));
 }
+
+backend_test! {
+    async fn rollback_in_background_undoes_before_the_next_use(db) {
+        let users = db.users_table().await?;
+        let mut conn = db.engine.connect().await?;
+        for round in 0..20 {
+            let mut tx = conn.begin().await?;
+            tx.execute(users.insert().value("name", format!("gone{round}"))).await?;
+            tx.rollback_in_background().await?;
+            assert!(!conn.in_transaction());
+            // The very next statement on the connection already sees the rollback.
+            assert_eq!(count(&mut conn, &users).await?, 0, "round {round}");
+        }
+        // The connection goes back to the pool and serves a new checkout normally.
+        conn.execute(users.insert().value("name", "kept")).await?;
+        drop(conn);
+        let mut again = db.engine.connect().await?;
+        assert_eq!(count(&mut again, &users).await?, 1);
+        // A transaction that never ran a statement ends the same way.
+        again.begin().await?.rollback_in_background().await?;
+        let tx = again.begin().await?;
+        tx.commit().await?;
+        assert_eq!(count(&mut again, &users).await?, 1);
+        Ok(())
+    }
+}

@@ -8,7 +8,7 @@
 //!
 //! 1. **Autocommit outside transactions.** A new connection is in autocommit mode: a
 //!    statement run outside `BEGIN ... COMMIT` is committed when it returns.
-//! 2. **Whole operations.** `execute`, `query` and `execute_many` run the statement to the
+//! 2. **Whole operations.** `execute`, `query` and the many-set calls run the statement to the
 //!    end (all rows) before returning; rows are never streamed lazily across awaits.
 //! 3. **Cancellation.** If the future of an operation is dropped before it completes, the
 //!    connection must either finish the operation on its own (and stay usable), or report
@@ -25,6 +25,12 @@
 //!    [`RowSink`] in one reused buffer, so typed results skip the per-row allocation
 //!    ([`Connection::query`] is built on it). If the driver must start a query over, it
 //!    calls [`RowSink::reset`] first.
+//! 8. **Many parameter sets.** `execute_many`, [`Connection::execute_each`] and
+//!    [`Connection::query_many`] run one statement per set, in order, stopping at the first
+//!    error; a driver may pipeline them. The caller provides the transaction.
+//! 9. **Order without waiting.** [`Connection::batch_unawaited`] may return before the
+//!    server answers only if the driver's next operation is certain to reach the server
+//!    after it, and a failure that breaks the connection then shows at that operation.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -167,6 +173,17 @@ pub trait Connection: Debug + Send {
 
     /// Runs SQL with no parameters and no result: `BEGIN`, `COMMIT`, `SAVEPOINT`, DDL.
     async fn batch(&mut self, sql: &str) -> Result<()>;
+
+    /// Runs SQL like [`batch`](Self::batch), but may return before the server answers. A
+    /// driver overrides it only when it can promise that its next operation reaches the
+    /// server after this one (PostgreSQL's client sends requests in order, so `BEGIN`
+    /// travels with the first statement instead of costing a round trip of its own). A
+    /// failure that breaks the connection then shows at the next operation; any other
+    /// failure is logged. For `BEGIN` and for rollbacks nobody waits on. The default is
+    /// `batch`.
+    async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
+        self.batch(sql).await
+    }
 
     /// A cheap round trip proving the connection works.
     async fn ping(&mut self) -> Result<()>;

@@ -1,6 +1,8 @@
 //! [`PgConnection`]: one tokio-postgres client with its statement cache.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
 use futures_util::future::{join_all, Either};
@@ -23,7 +25,8 @@ type PgError = tokio_postgres::Error;
 /// Made by [`PostgresDriver`](crate::PostgresDriver); the engine uses it as a
 /// `Box<dyn Connection>`. Its tokio-postgres connection task runs on `tokio::spawn`.
 pub struct PgConnection {
-    client: Client,
+    /// Shared with requests left to finish in the background ([`Connection::batch_unawaited`]).
+    client: Arc<Client>,
     cache: StatementCache,
     state: State,
     canceller: Canceller,
@@ -100,7 +103,7 @@ enum Output {
 impl PgConnection {
     pub(crate) fn new(client: Client, cache_capacity: usize, canceller: Canceller) -> Self {
         PgConnection {
-            client,
+            client: Arc::new(client),
             cache: StatementCache::new(cache_capacity),
             state: State::default(),
             canceller,
@@ -350,6 +353,30 @@ impl Connection for PgConnection {
             self.cache.clear();
         }
         result
+    }
+
+    /// Sends the SQL and returns once it is on its way: the client queues requests in
+    /// order, so whatever this connection runs next reaches the server after it. The reply
+    /// is awaited on a background task; a broken connection shows at the next operation.
+    async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
+        self.check_usable()?;
+        let client = Arc::clone(&self.client);
+        let owned = sql.to_owned();
+        let mut reply = Box::pin(async move { client.batch_execute(&owned).await });
+        // The first poll encodes the request and queues it on the client, in order.
+        let first = reply.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        match first {
+            Poll::Ready(result) => result.map_err(|e| fail(&mut self.state, &e)),
+            Poll::Pending => {
+                let sql = sql.to_owned();
+                tokio::spawn(async move {
+                    if let Err(e) = reply.await {
+                        tracing::warn!(target: "philtre::postgres", %sql, error = %e, "statement sent without waiting failed");
+                    }
+                });
+                Ok(())
+            }
+        }
     }
 
     async fn ping(&mut self) -> Result<()> {

@@ -132,6 +132,7 @@ impl Connection {
         if echo {
             tracing::info!(target: "philtre::engine", sql = %compiled.sql, params = ?compiled.params, "query");
         }
+        let _recording = crate::record::start(&compiled.sql, &compiled.params);
         let mut sink = TypedRows::<T> {
             columns: std::sync::Arc::from([]),
             out: Vec::new(),
@@ -150,6 +151,7 @@ impl Connection {
         if echo {
             tracing::info!(target: "philtre::engine", sql = %compiled.sql, params = ?compiled.params, "execute");
         }
+        let _recording = crate::record::start(&compiled.sql, &compiled.params);
         match compiled.primary_key {
             Some(InsertedKey::Returning) => {
                 let rows = state.raw.query(&compiled.sql, compiled.params).await?;

@@ -145,6 +145,8 @@ impl Connection {
         if echo {
             tracing::info!(target: "philtre::engine", sql = %compiled.sql, rows = param_sets.len(), "executemany");
         }
+        let _recording =
+            crate::record::start_many(&compiled.sql, param_sets.iter().flatten(), param_sets.len());
         let r = state.raw.execute_many(&compiled.sql, param_sets).await?;
         Ok(CursorResult::affected(
             r.rows_affected,

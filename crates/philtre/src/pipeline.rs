@@ -53,6 +53,8 @@ impl Connection {
         if echo {
             tracing::info!(target: "philtre::engine", sql, sets = param_sets.len(), "execute_each");
         }
+        let _recording =
+            crate::record::start_many(sql, param_sets.iter().flatten(), param_sets.len());
         let results = state.raw.execute_each(sql, param_sets).await?;
         Ok(results.into_iter().map(|r| r.rows_affected).collect())
     }
@@ -105,6 +107,8 @@ impl Connection {
         if echo {
             tracing::info!(target: "philtre::engine", sql, sets = param_sets.len(), "query_many");
         }
+        let _recording =
+            crate::record::start_many(sql, param_sets.iter().flatten(), param_sets.len());
         state.raw.query_many(sql, param_sets).await
     }
 }

@@ -57,7 +57,8 @@ impl<'c> Transaction<'c> {
         let begin = conn.dialect().begin_sql();
         let state = conn.ready().await?;
         let savepoint = if state.depth == 0 {
-            state.raw.batch(begin).await?;
+            // Where the driver can (PostgreSQL), BEGIN travels with the first statement.
+            state.raw.batch_unawaited(begin).await?;
             None
         } else {
             let name = format!("philtre_sp_{}", state.depth);
@@ -102,14 +103,50 @@ impl<'c> Transaction<'c> {
     }
 
     /// Rolls back (to the savepoint, for a nested transaction).
+    ///
+    /// On a connection that broke, or whose last operation was abandoned mid-flight, the
+    /// transaction ends with the connection (the server rolls back when it closes, and the
+    /// pool never hands it out again): that is a successful rollback, not an error.
     pub async fn rollback(mut self) -> Result<()> {
         self.done = true;
         let state = self.conn.conn().state()?;
         state.depth -= 1;
+        if !state.raw.is_usable() {
+            return Ok(());
+        }
         state
             .cleanup
             .extend(rollback_sql(self.savepoint.as_deref()));
         self.conn.conn().ready().await.map(|_| ())
+    }
+
+    /// Rolls back without waiting for the server's answer where the backend allows it
+    /// (PostgreSQL: the `ROLLBACK` is queued on the connection, so its next use, by anyone,
+    /// comes after it); elsewhere, and for a savepoint, the same as
+    /// [`rollback`](Self::rollback).
+    ///
+    /// For a transaction whose work is done and that nobody waits on, such as one that only
+    /// read: it saves a round trip. Locks the transaction held are released a moment after
+    /// this returns, when the server gets the `ROLLBACK`.
+    pub async fn rollback_in_background(mut self) -> Result<()> {
+        if self.savepoint.is_some() {
+            return self.rollback().await;
+        }
+        self.done = true;
+        let state = self.conn.conn().state()?;
+        state.depth -= 1;
+        if !state.raw.is_usable() {
+            return Ok(());
+        }
+        let state = self.conn.conn().ready().await?;
+        if let Err(e) = state.raw.batch_unawaited("ROLLBACK").await {
+            if !state.raw.is_usable() {
+                return Err(e);
+            }
+            // As in the pool's cleanup: no transaction left to roll back is the state wanted.
+            tracing::debug!(target: "philtre::pool", error = %e, "ROLLBACK failed; ignored");
+        }
+        Ok(())
     }
 
     /// Whether this is a savepoint rather than the outer transaction.
