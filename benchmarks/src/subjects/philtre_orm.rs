@@ -37,6 +37,16 @@ impl Mapped for OrmUser {
         })
     }
 
+    /// Loads move the row's values into the object (the docs' optional one-liner).
+    fn from_owned_row(row: Row) -> philtre_orm::Result<Self> {
+        let (id, name, hair_color) = row.into_typed()?;
+        Ok(OrmUser {
+            id,
+            name,
+            hair_color,
+        })
+    }
+
     fn to_values(&self) -> Vec<Value> {
         field_values![self.id, self.name, self.hair_color]
     }

@@ -7,14 +7,31 @@ use std::hash::{Hash, Hasher};
 use philtre::Value;
 
 /// The identity of a persistent object within a session.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct Key {
     pub(crate) ty: TypeId,
     pub(crate) values: KeyValues,
 }
 
+impl Clone for Key {
+    /// A one-column key (the usual case) is copied without SmallVec's generic extend.
+    fn clone(&self) -> Self {
+        let values = match self.values.as_slice() {
+            [v] => smallvec::smallvec![v.clone()],
+            vs => vs.iter().cloned().collect(),
+        };
+        Key {
+            ty: self.ty,
+            values,
+        }
+    }
+}
+
 /// A primary key's values; a single-column key needs no allocation.
 pub(crate) type KeyValues = smallvec::SmallVec<[Value; 1]>;
+
+/// The kinds (variants) of a key's values.
+pub(crate) type KeyKinds = smallvec::SmallVec<[std::mem::Discriminant<Value>; 1]>;
 
 impl Key {
     pub(crate) fn new(ty: TypeId, values: impl Into<KeyValues>) -> Self {
@@ -27,6 +44,20 @@ impl Key {
     /// A key with a `NULL` part identifies nothing (a pending object before its insert).
     pub(crate) fn is_complete(&self) -> bool {
         !self.values.iter().any(Value::is_null)
+    }
+
+    /// Whether its values are of these kinds, in order.
+    pub(crate) fn has_kinds(&self, kinds: &KeyKinds) -> bool {
+        self.values.len() == kinds.len()
+            && self
+                .values
+                .iter()
+                .zip(kinds)
+                .all(|(v, k)| std::mem::discriminant(v) == *k)
+    }
+
+    pub(crate) fn kinds(&self) -> KeyKinds {
+        self.values.iter().map(std::mem::discriminant).collect()
     }
 }
 
@@ -42,9 +73,10 @@ impl Hash for Key {
     }
 }
 
-/// Hashes consistently with `Value`'s `PartialEq`: equal values hash alike.
+/// Hashes consistently with `Value`'s `PartialEq` (derived: equal values are of the same
+/// variant): equal values hash alike.
 fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
-    v.kind().hash(state);
+    std::mem::discriminant(v).hash(state);
     match v {
         Value::Null => {}
         Value::Bool(b) => b.hash(state),

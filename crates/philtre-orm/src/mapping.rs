@@ -6,10 +6,14 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::hash::BuildHasherDefault;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use parking_lot::RwLock;
-use philtre::{and_, select, Error, Expr, OrmError, Result, Row, Select, Table, Value};
+use philtre::{
+    and_, select, Compiled, Dialect, Error, Executable, Expr, OrmError, Result, Row, Select, Table,
+    Value,
+};
 
 /// A struct whose values are the columns of one table row.
 ///
@@ -50,7 +54,9 @@ use philtre::{and_, select, Error, Expr, OrmError, Result, Row, Select, Table, V
 ///   the primary key. Other columns of the table are left to their defaults on insert.
 /// - [`from_row`](Self::from_row) receives a row of exactly those columns, in that order
 ///   (by name or by position).
-/// - [`to_values`](Self::to_values) returns one value per column, in the same order.
+/// - [`to_values`](Self::to_values) returns one value per column, in the same order, and
+///   gives back the key values [`from_row`](Self::from_row) read (their type may differ,
+///   e.g. a uuid read from text): a loaded object's identity is taken from its row.
 /// - A primary key that the database generates is `NULL` in `to_values` until the insert
 ///   (use `Option<i64>`); it is set back with [`set_generated_key`](Self::set_generated_key).
 pub trait Mapped: Send + Sync + Sized + 'static {
@@ -68,6 +74,31 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     /// Builds the object from a row of [`COLUMNS`](Self::COLUMNS).
     fn from_row(row: &Row) -> Result<Self>;
 
+    /// Builds the object from a row it may take apart, so that every value (every string)
+    /// moves into the object instead of being copied. Sessions load through this.
+    ///
+    /// The default calls [`from_row`](Self::from_row). `#[derive(Model)]` overrides it,
+    /// and so can a hand-written mapping, in one line:
+    ///
+    /// ```
+    /// # use philtre_orm::prelude::*;
+    /// # struct User { id: Option<i64>, name: String, email: String }
+    /// # impl Mapped for User {
+    /// #     const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+    /// #     fn from_row(row: &Row) -> philtre_orm::Result<Self> {
+    /// #         Ok(User { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
+    /// #     }
+    /// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name, self.email] }
+    /// fn from_owned_row(row: Row) -> philtre_orm::Result<Self> {
+    ///     let (id, name, email) = row.into_typed()?;    // in COLUMNS order
+    ///     Ok(User { id, name, email })
+    /// }
+    /// # }
+    /// ```
+    fn from_owned_row(row: Row) -> Result<Self> {
+        Self::from_row(&row)
+    }
+
     /// The column values, in [`COLUMNS`](Self::COLUMNS) order.
     fn to_values(&self) -> Vec<Value>;
 
@@ -78,13 +109,31 @@ pub trait Mapped: Send + Sync + Sized + 'static {
         let m = mapping::<Self>()?;
         let mut values = self.to_values();
         m.put_key(&mut values, key)?;
-        *self = Self::from_row(&Row::new(m.columns.clone(), values))?;
+        *self = Self::from_owned_row(Row::new(m.columns.clone(), values))?;
         Ok(())
     }
 
     /// The primary-key values, taken from [`to_values`](Self::to_values).
     fn primary_key(&self) -> Result<Vec<Value>> {
         Ok(mapping::<Self>()?.key_of(&self.to_values()))
+    }
+}
+
+/// A select compiled earlier, with its parameters.
+#[derive(Debug)]
+pub(crate) struct Precompiled {
+    sql: Arc<str>,
+    params: Vec<Value>,
+}
+
+impl Executable for Precompiled {
+    fn compile(&self, _: &dyn Dialect) -> Result<Compiled> {
+        Ok(Compiled {
+            sql: self.sql.to_string(),
+            params: self.params.clone(),
+            returns_rows: true,
+            primary_key: None,
+        })
     }
 }
 
@@ -118,9 +167,17 @@ pub struct Mapping {
     pub(crate) columns: Arc<[String]>,
     /// For each primary-key column of the table (in its order): its position in `columns`.
     pub(crate) pk: Vec<usize>,
+    /// The kinds of raw row keys a load found equal to the keys `to_values` gives: rows
+    /// with keys of these kinds skip the check (see `KeyCheck`).
+    pub(crate) trusted_key_kinds: OnceLock<crate::identity::KeyKinds>,
+    /// `SELECT <columns> FROM table WHERE <key> = ?`, compiled once per dialect, for `get`.
+    pub(crate) get_sql: RwLock<Vec<(&'static str, Arc<str>)>>,
 }
 
-static REGISTRY: LazyLock<RwLock<HashMap<TypeId, Arc<Mapping>>>> = LazyLock::new(Default::default);
+/// `TypeId`s are hashes already: Fx is plenty, and much cheaper than SipHash.
+type Registry = HashMap<TypeId, Arc<Mapping>, BuildHasherDefault<rustc_hash::FxHasher>>;
+
+static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(Default::default);
 
 fn registered<T: 'static>() -> Option<Arc<Mapping>> {
     REGISTRY.read().get(&TypeId::of::<T>()).cloned()
@@ -189,6 +246,8 @@ impl Mapping {
             columns: T::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
             pk,
             table,
+            trusted_key_kinds: OnceLock::new(),
+            get_sql: RwLock::new(Vec::new()),
         })
     }
 
@@ -213,10 +272,11 @@ impl Mapping {
     /// The primary-key values within a full list of column values, without allocating
     /// for a single-column key.
     pub(crate) fn key_values(&self, values: &[Value]) -> crate::identity::KeyValues {
-        self.pk
-            .iter()
-            .map(|&i| values.get(i).cloned().unwrap_or(Value::Null))
-            .collect()
+        let at = |i: usize| values.get(i).cloned().unwrap_or(Value::Null);
+        match self.pk.as_slice() {
+            &[i] => smallvec::smallvec![at(i)],
+            pk => pk.iter().map(|&i| at(i)).collect(),
+        }
     }
 
     /// Writes key values into a full list of column values.
@@ -235,6 +295,42 @@ impl Mapping {
             }
         }
         Ok(())
+    }
+
+    /// `SELECT <columns> FROM table WHERE <key> = <values>` (`get` and `refresh`), compiled
+    /// once per dialect; the values are checked against the key columns as the compiler
+    /// would.
+    pub(crate) fn get_statement(
+        &self,
+        dialect: &dyn Dialect,
+        key: &[Value],
+    ) -> Result<Precompiled> {
+        for (&i, v) in self.pk.iter().zip(key) {
+            self.table.check_value(&self.columns[i], v)?;
+        }
+        let name = dialect.name();
+        let cached = self
+            .get_sql
+            .read()
+            .iter()
+            .find(|(d, _)| *d == name)
+            .map(|(_, sql)| sql.clone());
+        let sql = match cached {
+            Some(sql) => sql,
+            None => {
+                let compiled = self
+                    .select()
+                    .where_(self.key_filter(key))
+                    .compile(dialect)?;
+                let sql: Arc<str> = compiled.sql.into();
+                self.get_sql.write().push((name, sql.clone()));
+                sql
+            }
+        };
+        Ok(Precompiled {
+            sql,
+            params: key.to_vec(),
+        })
     }
 
     /// `pk1 = :v1 AND pk2 = :v2`.

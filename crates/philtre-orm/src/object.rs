@@ -56,6 +56,10 @@ impl fmt::Display for ObjectState {
 /// [`read`](Self::read) and [`write`](Self::write) lock the value briefly; the session
 /// notices changes at flush time by comparing with its snapshot, so no proxy is needed.
 ///
+/// The first `write()` since the object was last in step with the database keeps a copy of
+/// its column values (the snapshot flush diffs against and rollback restores); an object
+/// only read costs no copy.
+///
 /// A guard still alive during a session call that must read or overwrite the object makes
 /// that call fail with [`OrmError::ObjectLocked`] instead of deadlocking. Mind temporaries:
 /// in `session.get::<User>(u.read().id).await` the guard lives until the end of the
@@ -69,9 +73,13 @@ pub(crate) struct Cell<T> {
     pub(crate) id: u64,
     pub(crate) value: RwLock<T>,
     pub(crate) meta: Mutex<Meta>,
-    /// Set by [`Obj::write`]: only objects written to since their snapshot can have
-    /// changed, so a flush diffs only those.
+    /// Set by [`Obj::write`]: only objects written to since they were last in step with
+    /// the database can have changed, so a flush diffs only those. While it is clear, the
+    /// value is its own snapshot and `meta.snapshot` means nothing.
     pub(crate) touched: AtomicBool,
+    /// [`Mapped::to_values`], for the snapshot the first write takes (`write()` has no
+    /// `Mapped` bound).
+    to_values: fn(&T) -> Vec<Value>,
 }
 
 /// Per-object session bookkeeping, kept with the object so that it travels on detach.
@@ -84,12 +92,14 @@ pub(crate) struct Meta {
     pub(crate) marked_deleted: bool,
     /// Its state is stale: the next load that meets it overwrites it.
     pub(crate) expired: bool,
-    /// Column values at load or last flush: what flush diffs against.
+    /// Column values as the database has them (at load or last flush), what flush diffs
+    /// against; taken by the first `write()` after that, valid while `touched` is set.
     pub(crate) snapshot: Option<Vec<Value>>,
     /// Its identity in the database.
     pub(crate) key: Option<Key>,
     /// What the current transaction did to it, to undo on rollback.
-    pub(crate) undo: Option<Undo>,
+    /// Boxed: most objects never have one, and every object carries the field.
+    pub(crate) undo: Option<Box<Undo>>,
 }
 
 impl Meta {
@@ -120,12 +130,30 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl<T: Mapped> Obj<T> {
     pub(crate) fn new(value: T) -> Self {
+        Self::with_meta(value, Meta::default())
+    }
+
+    /// An object just loaded into `session` from its row, with identity `key`.
+    pub(crate) fn persistent(value: T, session: u64, key: Key) -> Self {
+        Self::with_meta(
+            value,
+            Meta {
+                session,
+                state: Some(ObjectState::Persistent),
+                key: Some(key),
+                ..Meta::default()
+            },
+        )
+    }
+
+    fn with_meta(value: T, meta: Meta) -> Self {
         Obj {
             cell: Arc::new(Cell {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 value: RwLock::new(value),
-                meta: Mutex::new(Meta::default()),
+                meta: Mutex::new(meta),
                 touched: AtomicBool::new(false),
+                to_values: T::to_values,
             }),
         }
     }
@@ -145,8 +173,21 @@ impl<T> Obj<T> {
 
     /// Exclusive access to the value; changes are found by the next flush.
     pub fn write(&self) -> WriteGuard<'_, T> {
-        self.cell.touched.store(true, Ordering::Release);
-        self.cell.value.write()
+        let guard = self.cell.value.write();
+        if !self.cell.touched.swap(true, Ordering::AcqRel) {
+            // The first write since the object was in step with the database: keep what
+            // the database has, for flush to diff against and rollback to restore. Objects
+            // never saved (transient, pending) need none.
+            let saved = matches!(
+                self.cell.meta.lock().state,
+                Some(ObjectState::Persistent | ObjectState::Deleted | ObjectState::Detached)
+            );
+            if saved {
+                let values = (self.cell.to_values)(&guard);
+                self.cell.meta.lock().snapshot = Some(values);
+            }
+        }
+        guard
     }
 
     /// Whether two handles are the same object.
@@ -194,11 +235,13 @@ pub(crate) trait AnyObj: Send + Sync {
     fn id(&self) -> u64;
     fn meta(&self) -> &Mutex<Meta>;
     fn mapping(&self) -> Result<Arc<Mapping>>;
+    /// `TypeId::of::<T>()`: the mapped type.
+    fn mapped_type(&self) -> std::any::TypeId;
     fn type_name(&self) -> &'static str;
     /// `to_values()`, without waiting for a guard held elsewhere.
     fn values(&self) -> Result<Vec<Value>>;
     /// Replaces the value with one built from `row`.
-    fn load(&self, row: &Row) -> Result<()>;
+    fn load(&self, row: Row) -> Result<()>;
     fn set_key(&self, key: &[Value]) -> Result<()>;
     /// Whether `write()` was called since the flag was last cleared.
     fn touched(&self) -> bool;
@@ -216,6 +259,9 @@ impl<T: Mapped> AnyObj for Cell<T> {
     fn mapping(&self) -> Result<Arc<Mapping>> {
         mapping::<T>()
     }
+    fn mapped_type(&self) -> std::any::TypeId {
+        std::any::TypeId::of::<T>()
+    }
     fn type_name(&self) -> &'static str {
         short_type_name::<T>()
     }
@@ -226,8 +272,8 @@ impl<T: Mapped> AnyObj for Cell<T> {
             .ok_or_else(|| locked::<T>())?
             .to_values())
     }
-    fn load(&self, row: &Row) -> Result<()> {
-        let fresh = T::from_row(row)?;
+    fn load(&self, row: Row) -> Result<()> {
+        let fresh = T::from_owned_row(row)?;
         *self.value.try_write().ok_or_else(|| locked::<T>())? = fresh;
         Ok(())
     }

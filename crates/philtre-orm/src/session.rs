@@ -2,11 +2,12 @@
 //!
 //! # How changes are found (no proxies)
 //!
-//! Objects are plain structs behind [`Obj`] handles, so nothing intercepts an assignment.
-//! Instead the session keeps a snapshot of each persistent object's column values, taken
-//! when it was loaded or last flushed. A flush compares every persistent object's current
+//! Objects are plain structs behind [`Obj`] handles, so nothing intercepts an assignment,
+//! but every change goes through [`Obj::write`]. The first `write()` after an object was
+//! loaded or last flushed keeps a snapshot of its column values (what the database has);
+//! an object that is only read keeps none. A flush compares every written object's current
 //! [`Mapped::to_values`] with its snapshot and UPDATEs only the columns that differ,
-//! `WHERE` the primary key is the one in the snapshot.
+//! `WHERE` the primary key is the one the database has; a rollback puts the snapshot back.
 //!
 //! # Expiry without lazy loading
 //!
@@ -78,6 +79,9 @@ pub struct Session {
     pub(crate) failed: Option<String>,
     /// A flush or commit in progress; still set on entry means its future was dropped.
     pub(crate) busy: Option<&'static str>,
+    /// Whether this transaction wrote objects (so some may hold undo information): a
+    /// rollback that finds it clear has only unflushed work to drop.
+    pub(crate) wrote: bool,
 }
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
@@ -114,6 +118,7 @@ impl Session {
             deletions: Vec::new(),
             failed: None,
             busy: None,
+            wrote: false,
         }
     }
 
@@ -153,7 +158,16 @@ impl Session {
         &mut self,
         values: impl IntoIterator<Item = T>,
     ) -> Result<Vec<Obj<T>>> {
-        values.into_iter().map(|v| self.add(v)).collect()
+        mapping::<T>()?;
+        let values = values.into_iter();
+        self.objects.reserve(values.size_hint().0);
+        Ok(values
+            .map(|v| {
+                let obj = Obj::new(v);
+                self.attach_pending(obj.cell.clone());
+                obj
+            })
+            .collect())
     }
 
     /// Adds an existing handle: a transient one becomes pending, a detached one persistent
@@ -305,6 +319,10 @@ impl Session {
     /// Whether a persistent object's values differ from its snapshot (it would be UPDATEd).
     pub fn is_modified<T: Mapped>(&self, obj: &Obj<T>) -> Result<bool> {
         let any: Arc<dyn AnyObj> = obj.cell.clone();
+        if !any.touched() {
+            // Not written since it was last in step with the database.
+            return Ok(false);
+        }
         let values = any.values()?;
         let meta = any.meta().lock();
         Ok(meta.session == self.id

@@ -17,6 +17,12 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
         let p = private_at(def, ty.span());
         quote_spanned!(ty.span()=> #name: (#p::field::<#ty>().get)(row, #i)?)
     });
+    let take = def.fields.iter().enumerate().map(|(i, f)| {
+        let (name, ty, column) = (&f.ident, &f.ty, &f.column);
+        let i = Literal::usize_suffixed(i);
+        let p = private_at(def, ty.span());
+        quote_spanned!(ty.span()=> #name: #p::take(&mut values, #i, #column, #p::field::<#ty>())?)
+    });
     let to_values = def.fields.iter().map(|f| field_value(def, &f.ident, &f.ty));
     let key_values = def.primary_key().map(|f| field_value(def, &f.ident, &f.ty));
     let set_key = def.primary_key().enumerate().map(|(i, f)| {
@@ -38,6 +44,11 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
 
             fn from_row(row: &#p::Row) -> #p::Result<Self> {
                 ::std::result::Result::Ok(Self { #(#from_row),* })
+            }
+
+            fn from_owned_row(row: #p::Row) -> #p::Result<Self> {
+                let mut values = #p::row_values(row);
+                ::std::result::Result::Ok(Self { #(#take),* })
             }
 
             fn to_values(&self) -> ::std::vec::Vec<#p::Value> {

@@ -102,6 +102,21 @@ pub fn key_part<T>(key: &[Value], i: usize, column: &str, field: FieldOps<T>) ->
     (field.decode)(value, column)
 }
 
+/// The values of an owned row, for `from_owned_row`.
+pub fn row_values(row: Row) -> Vec<Value> {
+    row.into_values()
+}
+
+/// The field at index `i` of an owned row's values, moved out and decoded (naming
+/// `column` in the error), for `from_owned_row`.
+pub fn take<T>(values: &mut [Value], i: usize, column: &str, field: FieldOps<T>) -> Result<T> {
+    let value = values
+        .get_mut(i)
+        .map(std::mem::take)
+        .ok_or_else(|| Error::NoSuchRowColumn(format!("at position {i}")))?;
+    (field.decode)(value, column)
+}
+
 /// The query session of model `M`'s base.
 pub fn base_session<M: Model>() -> &'static ScopedSession {
     <M::Base as DeclarativeBase>::registry().scoped_session()

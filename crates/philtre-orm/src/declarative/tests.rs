@@ -137,6 +137,21 @@ fn rows_and_values_round_trip() -> philtre::Result<()> {
         values,
     );
     assert_eq!(BlogPost::from_row(&row)?, post);
+    // The owned form moves the values out and builds the same object.
+    assert_eq!(BlogPost::from_owned_row(row.clone())?, post);
+    // A value of the wrong kind is a typed error naming the column, as from_row's is.
+    let mut wrong = row.clone().into_values();
+    wrong[1] = Value::Int(5);
+    let wrong = Row::new(row.columns().to_vec().into(), wrong);
+    let (by_ref, owned) = (
+        BlogPost::from_row(&wrong).unwrap_err(),
+        BlogPost::from_owned_row(wrong).unwrap_err(),
+    );
+    assert_eq!(owned.to_string(), by_ref.to_string());
+    assert!(owned.to_string().contains("\"title\""), "{owned}");
+    // A short row is an error, not a panic.
+    let short = Row::new(vec!["id".to_owned()].into(), vec![Value::Int(1)]);
+    assert!(BlogPost::from_owned_row(short).is_err());
 
     let mut post = post;
     post.set_generated_key(&[Value::Int(41)])?;

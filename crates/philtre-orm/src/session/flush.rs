@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use philtre::{Expr, OrmError, Result, Transaction, Value};
+use philtre::{Compiled, Executable, Expr, InsertedKey, OrmError, Result, Row, Transaction, Value};
 
 use super::plan::{key_for, Plan, Step};
 use super::Session;
-use crate::identity::KeyDisplay;
+use crate::identity::{Key, KeyDisplay};
 use crate::object::{AnyObj, ObjectState, Undo};
 
 impl Session {
@@ -85,28 +85,35 @@ impl Session {
             ));
         };
         let Plan {
-            inserts,
-            updates,
-            deletes,
+            mut inserts,
+            mut updates,
+            mut deletes,
         } = plan;
-        for step in &inserts {
-            insert(tx, step).await?;
-            let key = step.obj.meta().lock().key.clone();
-            if let Some(key) = key {
-                self.identity.insert(key, step.obj.id());
+        self.wrote = true;
+        for group in groups(&mut inserts, |a, b| insert_columns(a) == insert_columns(b)) {
+            insert_group(tx, group).await?;
+            for step in &*group {
+                let key = step.obj.meta().lock().key.clone();
+                if let Some(key) = key {
+                    self.identity.insert(key, step.obj.id());
+                }
             }
         }
-        for step in &updates {
-            let (old, new) = update(tx, step).await?;
-            if old != new {
-                self.identity.remove(&old);
-                self.identity.insert(new, step.obj.id());
+        for group in groups(&mut updates, |a, b| a.changed == b.changed) {
+            let keys = update_group(tx, group).await?;
+            for (step, (old, new)) in group.iter().zip(keys) {
+                if old != new {
+                    self.identity.remove(&old);
+                    self.identity.insert(new, step.obj.id());
+                }
             }
         }
-        for step in &deletes {
-            delete(tx, step).await?;
-            if let Some(key) = &step.key {
-                self.identity.remove(key);
+        for group in groups(&mut deletes, |_, _| true) {
+            delete_group(tx, group).await?;
+            for step in &*group {
+                if let Some(key) = &step.key {
+                    self.identity.remove(key);
+                }
             }
         }
         let objects = &self.objects;
@@ -122,32 +129,165 @@ impl Session {
     }
 }
 
-/// INSERTs one pending object and makes it persistent.
-async fn insert(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
+/// Runs of consecutive steps on one table that `same` says can share one compiled
+/// statement. The plan orders steps by table, so each table's steps are together.
+fn groups<'a>(
+    steps: &'a mut [Step],
+    same: impl Fn(&Step, &Step) -> bool + 'a,
+) -> impl Iterator<Item = &'a mut [Step]> + 'a {
+    steps.chunk_by_mut(move |a, b| Arc::ptr_eq(&a.mapping, &b.mapping) && same(a, b))
+}
+
+/// The statement text of a group and each step's parameters, the first step's compiled
+/// with the statement (so the compiler checks its values) and the others' put in the
+/// same places: `values(k)` gives step `k`'s bound values in statement order (step 0's
+/// unchanged, the others' may be taken), and
+/// values the compiler added after them (column defaults) are the same for every step.
+/// `None` when the compiled parameters do not start with the first step's values (the
+/// statement is then compiled for every step).
+fn param_sets(
+    compiled: &mut Compiled,
+    count: usize,
+    mut values: impl FnMut(usize) -> Result<Vec<Value>>,
+) -> Result<Option<Vec<Vec<Value>>>> {
+    let mut sets = Vec::with_capacity(count);
+    let first = values(0)?;
+    let n = first.len();
+    if compiled.params.len() < n || compiled.params[..n] != first[..] {
+        return Ok(None);
+    }
+    let tail = &compiled.params[n..];
+    for k in 1..count {
+        let mut set = values(k)?;
+        set.extend(tail.iter().cloned());
+        sets.push(set);
+    }
+    sets.insert(0, std::mem::take(&mut compiled.params));
+    Ok(Some(sets))
+}
+
+/// The positions of the columns an INSERT of these values names: a `NULL` key, or a `NULL`
+/// for a column with a default, is left out so that the database (or the default) fills
+/// it. Also whether a default is used (the row is read back then).
+fn insert_columns(step: &Step) -> (Vec<usize>, bool) {
     let m = &step.mapping;
-    let table = &m.table;
-    let mut row: Vec<(String, Expr)> = Vec::with_capacity(step.values.len());
+    let mut cols = Vec::with_capacity(step.values.len());
     let mut defaulted = false;
     for (i, (name, value)) in m.columns.iter().zip(&step.values).enumerate() {
         if value.is_null() {
             let is_pk = m.pk.contains(&i);
-            let has_default = table
+            let has_default = m
+                .table
                 .column(name)
                 .is_some_and(|c| c.default.is_some() || c.server_default.is_some());
-            // Leave it out so that the database (or the column's default) fills it.
             if is_pk || has_default {
                 defaulted |= !is_pk;
                 continue;
             }
         }
-        row.push((name.clone(), Expr::Bind(value.clone())));
+        cols.push(i);
     }
-    let result = tx.execute(table.insert().values(row)).await?;
+    (cols, defaulted)
+}
 
-    let pre_key = m.key_of(&step.values);
-    if pre_key.iter().any(Value::is_null) {
-        let generated = result
-            .inserted_primary_key()
+/// INSERTs a group of pending objects of one table and column set, with one compiled
+/// statement (pipelined on PostgreSQL), and makes them persistent.
+async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Result<()> {
+    let m = steps[0].mapping.clone();
+    let table = &m.table;
+    let (cols, defaulted) = insert_columns(&steps[0]);
+    let row = cols
+        .iter()
+        .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
+    let mut compiled = table.insert().values(row).compile(tx.dialect())?;
+    let pre_keys: Vec<Vec<Value>> = steps.iter().map(|s| m.key_of(&s.values)).collect();
+    let all_columns = cols.len() == m.columns.len();
+    let count = steps.len();
+    let checked = |k: usize| -> Result<Vec<Value>> {
+        let step = &mut steps[k];
+        let values: Vec<Value> = if k > 0 && all_columns {
+            // Not needed any more: the parameters take them over.
+            std::mem::take(&mut step.values)
+        } else {
+            cols.iter().map(|&i| step.values[i].clone()).collect()
+        };
+        for (&i, v) in cols.iter().zip(&values) {
+            table.check_value(&m.columns[i], v)?;
+        }
+        Ok(values)
+    };
+    let sets = match param_sets(&mut compiled, count, checked)? {
+        Some(sets) => sets,
+        None => {
+            // Only step 0 was looked at: every step still has its values.
+            for (step, pre_key) in steps.iter().zip(pre_keys) {
+                insert_one(tx, step, pre_key).await?;
+            }
+            return Ok(());
+        }
+    };
+    // The key each insert reports, when the database generates it.
+    let generated: Vec<Option<Vec<Value>>> = match compiled.primary_key {
+        Some(InsertedKey::Returning) => tx
+            .query_many(&compiled.sql, sets)
+            .await?
+            .into_iter()
+            .map(|rows| rows.rows.into_iter().next().map(Row::into_values))
+            .collect(),
+        Some(InsertedKey::LastInsertId) => {
+            // No RETURNING (MySQL): one statement at a time, for each one's insert id.
+            let mut keys = Vec::with_capacity(sets.len());
+            for params in sets {
+                let one = Compiled {
+                    sql: compiled.sql.clone(),
+                    params,
+                    returns_rows: compiled.returns_rows,
+                    primary_key: Some(InsertedKey::LastInsertId),
+                };
+                keys.push(
+                    tx.run(one)
+                        .await?
+                        .inserted_primary_key()
+                        .map(<[Value]>::to_vec),
+                );
+            }
+            keys
+        }
+        _ => {
+            tx.execute_each(&compiled.sql, sets).await?;
+            vec![None; steps.len()]
+        }
+    };
+    for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
+        inserted(tx, step, pre_key, key, defaulted).await?;
+    }
+    Ok(())
+}
+
+/// INSERTs one pending object with a statement of its own.
+async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: Vec<Value>) -> Result<()> {
+    let m = &step.mapping;
+    let (cols, defaulted) = insert_columns(step);
+    let row = cols
+        .iter()
+        .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));
+    let result = tx.execute(m.table.insert().values(row)).await?;
+    let key = result.inserted_primary_key().map(<[Value]>::to_vec);
+    inserted(tx, step, pre_key, key, defaulted).await
+}
+
+/// After its INSERT: sets the generated key on the object, reads back what defaults
+/// wrote, and makes it persistent.
+async fn inserted(
+    tx: &mut Transaction<'static>,
+    step: &Step,
+    pre_key: Vec<Value>,
+    generated: Option<Vec<Value>>,
+    defaulted: bool,
+) -> Result<()> {
+    let m = &step.mapping;
+    let key_values = if pre_key.iter().any(Value::is_null) {
+        let generated = generated
             .filter(|k| k.len() == pre_key.len() && !k.iter().any(Value::is_null))
             .ok_or_else(|| {
                 philtre::Error::from(OrmError::InvalidState {
@@ -155,13 +295,15 @@ async fn insert(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
                     state: "pending",
                     reason: format!(
                         "the database reported no generated primary key for table {:?}",
-                        table.name()
+                        m.table.name()
                     ),
                 })
-            })?
-            .to_vec();
+            })?;
         step.obj.set_key(&generated)?;
-    }
+        generated
+    } else {
+        pre_key.clone()
+    };
     if defaulted {
         // Read back what the defaults wrote, so the object and its snapshot agree.
         let key = m.key_of(&step.obj.values()?);
@@ -169,80 +311,161 @@ async fn insert(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
             .execute(m.select().where_(m.key_filter(&key)))
             .await?
             .one()?;
-        step.obj.load(&fetched)?;
+        step.obj.load(fetched)?;
     }
-    let values = step.obj.values()?;
+    // Its identity: the key it was given or the database generated, once a to_values
+    // call has shown that keys of these kinds come back unchanged (as for loads).
+    let key = Key::new(m.type_id, key_values);
+    let key = if m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k)) {
+        key
+    } else {
+        let canonical = key_for(m, &step.obj.values()?);
+        if canonical == key {
+            let _ = m.trusted_key_kinds.set(key.kinds());
+        }
+        canonical
+    };
     let mut meta = step.obj.meta().lock();
-    meta.undo.get_or_insert(Undo {
-        inserted: Some(pre_key),
-        snapshot: None,
-        key: None,
-        marked_deleted: false,
+    meta.undo.get_or_insert_with(|| {
+        Box::new(Undo {
+            inserted: Some(pre_key),
+            snapshot: None,
+            key: None,
+            marked_deleted: false,
+        })
     });
-    meta.key = Some(key_for(m, &values));
-    meta.snapshot = Some(values);
+    meta.key = Some(key);
+    // The database has what the object holds: no snapshot until its next write.
+    meta.snapshot = None;
+    step.obj.set_touched(false);
     meta.state = Some(ObjectState::Persistent);
     meta.expired = false;
     Ok(())
 }
 
-/// UPDATEs the changed columns of one object; returns its identity before and after.
-async fn update(
+/// UPDATEs the changed columns of a group of objects of one table that changed the same
+/// columns, with one compiled statement (pipelined on PostgreSQL); every UPDATE must find
+/// its row. Returns each object's identity before and after.
+async fn update_group(
     tx: &mut Transaction<'static>,
-    step: &Step,
-) -> Result<(crate::identity::Key, crate::identity::Key)> {
-    let m = &step.mapping;
-    let old = step.key.clone().unwrap_or_else(|| key_for(m, &step.values));
-    let changed = step
+    steps: &mut [Step],
+) -> Result<Vec<(Key, Key)>> {
+    let m = &steps[0].mapping.clone();
+    let old_keys: Vec<Key> = steps
+        .iter()
+        .map(|s| s.key.clone().unwrap_or_else(|| key_for(m, &s.values)))
+        .collect();
+    let first = &steps[0];
+    let changed = first
         .changed
         .iter()
-        .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));
-    let stmt = m
+        .map(|&i| (m.columns[i].clone(), Expr::Bind(first.values[i].clone())));
+    let mut compiled = m
         .table
         .update()
         .values(changed)
-        .where_(m.key_filter(&old.values));
-    let found = tx.execute(stmt).await?.rows_affected();
-    if found != 1 {
-        return Err(OrmError::StaleData {
-            table: m.table.name().to_owned(),
-            key: KeyDisplay(&old.values).to_string(),
-            found,
+        .where_(m.key_filter(&old_keys[0].values))
+        .compile(tx.dialect())?;
+    let checked = |k: usize| -> Result<Vec<Value>> {
+        let step = &steps[k];
+        let mut set = Vec::with_capacity(step.changed.len() + m.pk.len());
+        for &i in &step.changed {
+            let v = &step.values[i];
+            m.table.check_value(&m.columns[i], v)?;
+            set.push(v.clone());
         }
-        .into());
+        set.extend(old_keys[k].values.iter().cloned());
+        Ok(set)
+    };
+    let found: Vec<u64> = match param_sets(&mut compiled, steps.len(), checked)? {
+        Some(sets) => tx.execute_each(&compiled.sql, sets).await?,
+        None => {
+            let mut found = Vec::with_capacity(steps.len());
+            for (step, old) in steps.iter().zip(&old_keys) {
+                let changed = step
+                    .changed
+                    .iter()
+                    .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));
+                let stmt = m
+                    .table
+                    .update()
+                    .values(changed)
+                    .where_(m.key_filter(&old.values));
+                found.push(tx.execute(stmt).await?.rows_affected());
+            }
+            found
+        }
+    };
+    let mut keys = Vec::with_capacity(steps.len());
+    for ((step, old), found) in steps.iter_mut().zip(old_keys).zip(found) {
+        if found != 1 {
+            return Err(OrmError::StaleData {
+                table: m.table.name().to_owned(),
+                key: KeyDisplay(&old.values).to_string(),
+                found,
+            }
+            .into());
+        }
+        let new = key_for(m, &step.values);
+        let mut meta = step.obj.meta().lock();
+        // The flushed values are what the database has now: they become the snapshot.
+        let before = meta.snapshot.replace(std::mem::take(&mut step.values));
+        meta.undo.get_or_insert_with(|| {
+            Box::new(Undo {
+                inserted: None,
+                snapshot: before,
+                key: Some(old.clone()),
+                marked_deleted: false,
+            })
+        });
+        meta.key = Some(new.clone());
+        keys.push((old, new));
     }
-    let new = key_for(m, &step.values);
-    let mut meta = step.obj.meta().lock();
-    let before = meta.snapshot.replace(step.values.clone());
-    meta.undo.get_or_insert(Undo {
-        inserted: None,
-        snapshot: before,
-        key: Some(old.clone()),
-        marked_deleted: false,
-    });
-    meta.key = Some(new.clone());
-    Ok((old, new))
+    Ok(keys)
 }
 
-/// DELETEs one object; it stays `Deleted` until the transaction commits.
-async fn delete(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
-    let m = &step.mapping;
-    let key = step.key.clone().unwrap_or_else(|| key_for(m, &step.values));
+/// DELETEs a group of objects of one table; they stay `Deleted` until the transaction
+/// commits.
+async fn delete_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Result<()> {
+    let m = &steps[0].mapping;
+    let keys: Vec<Key> = steps
+        .iter()
+        .map(|s| s.key.clone().unwrap_or_else(|| key_for(m, &s.values)))
+        .collect();
+    let mut compiled = m
+        .table
+        .delete()
+        .where_(m.key_filter(&keys[0].values))
+        .compile(tx.dialect())?;
+    let key_values = |k: usize| Ok(keys[k].values.to_vec());
     // Like SQLAlchemy, a row already gone (e.g. by ON DELETE CASCADE) is not an error.
-    tx.execute(m.table.delete().where_(m.key_filter(&key.values)))
-        .await?;
-    mark_deleted(&step.obj);
+    match param_sets(&mut compiled, steps.len(), key_values)? {
+        Some(sets) => {
+            tx.execute_each(&compiled.sql, sets).await?;
+        }
+        None => {
+            for key in &keys {
+                tx.execute(m.table.delete().where_(m.key_filter(&key.values)))
+                    .await?;
+            }
+        }
+    }
+    for step in &*steps {
+        mark_deleted(&step.obj);
+    }
     Ok(())
 }
 
 fn mark_deleted(obj: &Arc<dyn AnyObj>) {
     let mut meta = obj.meta().lock();
     let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-    meta.undo.get_or_insert(Undo {
-        inserted: None,
-        snapshot,
-        key,
-        marked_deleted: true,
+    meta.undo.get_or_insert_with(|| {
+        Box::new(Undo {
+            inserted: None,
+            snapshot,
+            key,
+            marked_deleted: true,
+        })
     });
     meta.state = Some(ObjectState::Deleted);
     meta.marked_deleted = false;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use philtre::{func, select, CursorResult, Error, Expr, OrmError, Result, Row, Select};
 
 use super::{invalid_state, Session};
-use crate::identity::{IntoKey, Key};
+use crate::identity::{IntoKey, Key, KeyKinds};
 use crate::mapping::{mapping, Mapped, Mapping};
 use crate::object::{typed, AnyObj, Obj, ObjectState};
 
@@ -37,12 +37,12 @@ impl Session {
         if let Some(found) = self.identity_hit::<T>(&key) {
             return Ok(found);
         }
-        let rows = self
-            .run(m.select().where_(m.key_filter(&key.values)))
-            .await?
-            .all();
-        match rows.into_iter().next() {
-            Some(row) => self.load_row::<T>(&m, &row).map(Some),
+        let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
+        let row = self.run(stmt).await?.first();
+        match row {
+            Some(row) => self
+                .load_row::<T>(&m, row, &mut KeyCheck::default())
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -76,13 +76,14 @@ impl Session {
             ));
         };
         let m = mapping::<T>()?;
+        let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
         let row = self
-            .run(m.select().where_(m.key_filter(&key.values)))
+            .run(stmt)
             .await?
             .first()
             .ok_or_else(|| invalid_state::<T>(state, "its row is no longer in the database"))?;
         let any: Arc<dyn AnyObj> = obj.cell.clone();
-        overwrite(&any, &row)
+        overwrite(&any, row)
     }
 
     /// Copies `value` onto the session's object with the same primary key, loading that
@@ -112,42 +113,40 @@ impl Session {
     /// One row of the mapped columns → the session's object for it.
     ///
     /// An object already in the identity map is returned as it is, unless it is expired,
-    /// in which case the row overwrites it.
-    pub(crate) fn load_row<T: Mapped>(&mut self, m: &Mapping, row: &Row) -> Result<Obj<T>> {
+    /// in which case the row overwrites it. The row's values move into a new object; no
+    /// snapshot is taken (the first `write()` takes it).
+    pub(crate) fn load_row<T: Mapped>(
+        &mut self,
+        m: &Mapping,
+        row: Row,
+        check: &mut KeyCheck,
+    ) -> Result<Obj<T>> {
         let raw = Key::new(TypeId::of::<T>(), m.key_values(row.values()));
-        if let Some(obj) = self.hit::<T>(&raw, row)? {
-            return Ok(obj);
+        if let Some(any) = self.identity_obj(&raw) {
+            return refreshed::<T>(any, || T::from_owned_row(row));
         }
-        let value = T::from_row(row)?;
-        let values = value.to_values();
-        // The decoded key can differ in kind from the raw one (e.g. text → uuid).
-        let key = Key::new(TypeId::of::<T>(), m.key_values(&values));
-        if key != raw {
-            if let Some(obj) = self.hit::<T>(&key, row)? {
-                return Ok(obj);
+        let value = T::from_owned_row(row)?;
+        let key = if check.trusts(m, &raw) {
+            raw
+        } else {
+            // The decoded key can differ in kind from the raw one (e.g. text → uuid).
+            let key = Key::new(TypeId::of::<T>(), m.key_values(&value.to_values()));
+            if key == raw {
+                check.learn(m, &raw);
+            } else if let Some(any) = self.identity_obj(&key) {
+                return refreshed::<T>(any, || Ok(value));
             }
-        }
-        let obj = Obj::new(value);
-        {
-            let mut meta = obj.cell.meta.lock();
-            meta.session = self.id;
-            meta.state = Some(ObjectState::Persistent);
-            meta.snapshot = Some(values);
-            meta.key = Some(key.clone());
-        }
+            key
+        };
+        let obj = Obj::persistent(value, self.id, key.clone());
         self.identity.insert(key, obj.id());
         self.objects.insert(obj.id(), obj.cell.clone());
         Ok(obj)
     }
 
-    fn hit<T: Mapped>(&self, key: &Key, row: &Row) -> Result<Option<Obj<T>>> {
-        let Some(any) = self.identity.get(key).and_then(|id| self.objects.get(id)) else {
-            return Ok(None);
-        };
-        if any.meta().lock().expired {
-            overwrite(any, row)?;
-        }
-        Ok(typed::<T>(any))
+    /// The session's object with this identity, if any.
+    fn identity_obj(&self, key: &Key) -> Option<&Arc<dyn AnyObj>> {
+        self.identity.get(key).and_then(|id| self.objects.get(id))
     }
 
     /// Runs a select of `T`'s mapped columns and loads the rows (after an autoflush).
@@ -161,7 +160,10 @@ impl Session {
         let rows = self.run(stmt).await?.all();
         self.objects.reserve(rows.len());
         self.identity.reserve(rows.len());
-        rows.iter().map(|row| self.load_row::<T>(m, row)).collect()
+        let mut check = KeyCheck::default();
+        rows.into_iter()
+            .map(|row| self.load_row::<T>(m, row, &mut check))
+            .collect()
     }
 
     /// Runs a select that yields values, not objects (after an autoflush).
@@ -202,16 +204,19 @@ impl Session {
             stmt = stmt.where_(f);
         }
         let n = self.run(stmt).await?.rows_affected();
+        self.wrote |= !keys.is_empty();
         for key in keys {
             if let Some(id) = self.identity.remove(&key) {
                 if let Some(any) = self.objects.get(&id) {
                     let mut meta = any.meta().lock();
                     let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-                    meta.undo.get_or_insert(crate::object::Undo {
-                        inserted: None,
-                        snapshot,
-                        key,
-                        marked_deleted: false,
+                    meta.undo.get_or_insert_with(|| {
+                        Box::new(crate::object::Undo {
+                            inserted: None,
+                            snapshot,
+                            key,
+                            marked_deleted: false,
+                        })
                     });
                     meta.state = Some(ObjectState::Deleted);
                     meta.marked_deleted = false;
@@ -252,12 +257,63 @@ impl Session {
     }
 }
 
-/// Overwrites an object from a fresh row and takes a new snapshot.
-fn overwrite(any: &Arc<dyn AnyObj>, row: &Row) -> Result<()> {
+/// Overwrites an object from a fresh row: it is in step with the database again.
+fn overwrite(any: &Arc<dyn AnyObj>, row: Row) -> Result<()> {
     any.load(row)?;
-    let values = any.values()?;
-    let mut meta = any.meta().lock();
-    meta.snapshot = Some(values);
-    meta.expired = false;
+    in_step(any);
     Ok(())
+}
+
+/// The object's value is what the database has: no snapshot needed until the next write.
+fn in_step(any: &Arc<dyn AnyObj>) {
+    let mut meta = any.meta().lock();
+    meta.snapshot = None;
+    meta.expired = false;
+    any.set_touched(false);
+}
+
+/// A loaded row met an object of the session: the object, overwritten by the row's value
+/// (built by `fresh`) when it is expired, as it is otherwise.
+fn refreshed<T: Mapped>(
+    any: &Arc<dyn AnyObj>,
+    fresh: impl FnOnce() -> Result<T>,
+) -> Result<Obj<T>> {
+    let obj = typed::<T>(any).ok_or_else(|| {
+        philtre::Error::from(OrmError::InvalidState {
+            type_name: any.type_name(),
+            state: "persistent",
+            reason: "its identity belongs to an object of another type".into(),
+        })
+    })?;
+    if any.meta().lock().expired {
+        let value = fresh()?;
+        *obj.cell.value.try_write().ok_or(OrmError::ObjectLocked {
+            type_name: any.type_name(),
+        })? = value;
+        in_step(any);
+    }
+    Ok(obj)
+}
+
+/// Whether a load's raw row keys are already the keys its objects' `to_values` give.
+///
+/// Checked on the first row whose key values are of kinds not seen before (by this load,
+/// or by the mapping's first load); after that, rows with keys of the same kinds skip the
+/// check, and so the `to_values` call.
+#[derive(Default)]
+pub(crate) struct KeyCheck {
+    trusted: Option<KeyKinds>,
+}
+
+impl KeyCheck {
+    fn trusts(&self, m: &Mapping, key: &Key) -> bool {
+        m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k))
+            || self.trusted.as_ref().is_some_and(|k| key.has_kinds(k))
+    }
+
+    fn learn(&mut self, m: &Mapping, key: &Key) {
+        let kinds = key.kinds();
+        let _ = m.trusted_key_kinds.set(kinds.clone());
+        self.trusted = Some(kinds);
+    }
 }

@@ -41,12 +41,13 @@ impl Session {
     pub(crate) fn plan(&self) -> Result<Plan> {
         let mut plan = Plan::default();
         let mut new_keys = HashSet::new();
+        let mut mappings = Mappings::default();
         for id in &self.pending {
             let Some(obj) = self.objects.get(id) else {
                 continue;
             };
-            let mapping = obj.mapping()?;
-            let values = obj.values()?;
+            let mapping = mappings.of(obj)?;
+            let values = checked_len(&mapping, obj.values()?)?;
             let key = Key::new(mapping.type_id, mapping.key_values(&values));
             if key.is_complete()
                 && (self.identity.contains_key(&key) || !new_keys.insert(key.clone()))
@@ -86,7 +87,7 @@ impl Session {
                 }
                 (meta.marked_deleted, meta.snapshot.clone(), meta.key.clone())
             };
-            let mapping = obj.mapping()?;
+            let mapping = mappings.of(obj)?;
             if marked {
                 let values = snapshot.unwrap_or_default();
                 plan.deletes.push(Step {
@@ -100,7 +101,10 @@ impl Session {
             }
             // Cleared before the read, so a write() after it sets the flag again.
             obj.set_touched(false);
-            let values = obj.values().inspect_err(|_| obj.set_touched(true))?;
+            let values = obj
+                .values()
+                .and_then(|v| checked_len(&mapping, v))
+                .inspect_err(|_| obj.set_touched(true))?;
             let changed: Vec<usize> = match &snapshot {
                 Some(old) => (0..values.len())
                     .filter(|&i| old.get(i) != values.get(i))
@@ -157,6 +161,39 @@ fn dependency_rank(tables: &[Table]) -> HashMap<String, usize> {
         .enumerate()
         .map(|(i, t)| (t.name().to_owned(), i))
         .collect()
+}
+
+/// The mappings of the types a plan meets, looked up in the registry once per type.
+#[derive(Default)]
+struct Mappings(Vec<Arc<Mapping>>);
+
+impl Mappings {
+    fn of(&mut self, obj: &Arc<dyn AnyObj>) -> Result<Arc<Mapping>> {
+        let ty = obj.mapped_type();
+        if let Some(m) = self.0.iter().find(|m| m.type_id == ty) {
+            return Ok(m.clone());
+        }
+        let m = obj.mapping()?;
+        self.0.push(m.clone());
+        Ok(m)
+    }
+}
+
+/// `to_values` must give one value per mapped column.
+fn checked_len(mapping: &Mapping, values: Vec<Value>) -> Result<Vec<Value>> {
+    if values.len() == mapping.columns.len() {
+        return Ok(values);
+    }
+    Err(OrmError::InvalidMapping {
+        type_name: mapping.type_name,
+        table: mapping.table.name().to_owned(),
+        reason: format!(
+            "to_values gave {} values for {} columns",
+            values.len(),
+            mapping.columns.len()
+        ),
+    }
+    .into())
 }
 
 /// The type of a mapped object (for identity keys built from a mapping).

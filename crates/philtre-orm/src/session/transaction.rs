@@ -107,13 +107,41 @@ impl Session {
 
     /// Rolls back and expunges every object. The session can be used again afterwards.
     pub async fn close(&mut self) -> Result<()> {
-        let result = self.rollback().await;
-        self.expunge_all();
+        if self.wrote {
+            let result = self.rollback().await;
+            self.expunge_all();
+            return result;
+        }
+        // Nothing flushed in the transaction: each object only drops its unflushed
+        // changes (as rollback does) and leaves, in one pass.
+        let result = match self.tx.take() {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        };
+        for (_, any) in self.objects.drain() {
+            if any.touched() {
+                discard_changes(&any);
+                any.meta().lock().leave_session();
+                continue;
+            }
+            // Not written since it was in step: nothing to restore (one lock).
+            let mut meta = any.meta().lock();
+            if meta.state == Some(ObjectState::Persistent) {
+                meta.expired = true;
+            }
+            meta.leave_session();
+        }
+        self.identity.clear();
+        self.pending.clear();
+        self.deletions.clear();
+        self.failed = None;
+        self.busy = None;
         result
     }
 
     /// After a successful commit: forget undo information, detach deleted objects, expire.
     pub(crate) fn settle_commit(&mut self) {
+        self.wrote = false;
         let mut gone = Vec::new();
         for (id, any) in &self.objects {
             let mut meta = any.meta().lock();
@@ -138,6 +166,7 @@ impl Session {
     /// expired). Without it (a failed autocommit flush) objects return to where they were
     /// before the flush, with their changes kept for another try.
     pub(crate) fn revert(&mut self, discard: bool) {
+        self.wrote = false;
         let mut ids: Vec<u64> = self.objects.keys().copied().collect();
         ids.sort_unstable();
         let mut to_pending = Vec::new();
@@ -148,13 +177,20 @@ impl Session {
             };
             let undo = any.meta().lock().undo.take();
             if let Some(undo) = undo {
+                let undo = *undo;
                 undone = true;
                 if let Some(pre_key) = undo.inserted {
                     un_insert(any, &pre_key);
                     to_pending.push(id);
                 } else {
                     let mut meta = any.meta().lock();
-                    meta.snapshot = undo.snapshot;
+                    if let Some(snapshot) = undo.snapshot {
+                        // The state before the transaction: the value goes back to it.
+                        meta.snapshot = Some(snapshot);
+                        any.set_touched(true);
+                    }
+                    // Without one, the object was in step with the database when the
+                    // transaction first wrote it; a snapshot taken since holds that state.
                     meta.key = undo.key;
                     meta.state = Some(ObjectState::Persistent);
                     meta.marked_deleted = undo.marked_deleted;
@@ -221,24 +257,24 @@ fn un_insert(any: &Arc<dyn AnyObj>, pre_key: &[philtre::Value]) {
 
 /// Drops unflushed changes of a persistent object: back to its snapshot, and expired.
 fn discard_changes(any: &Arc<dyn AnyObj>) {
-    let (persistent, snapshot) = {
+    let snapshot = {
         let mut meta = any.meta().lock();
         meta.marked_deleted = false;
-        let persistent = meta.state == Some(ObjectState::Persistent);
-        let touched = persistent && any.touched();
-        (
-            persistent,
-            if touched { meta.snapshot.clone() } else { None },
-        )
+        if meta.state != Some(ObjectState::Persistent) {
+            return;
+        }
+        if !any.touched() {
+            // Not written since it was in step with the database: nothing to restore.
+            meta.expired = true;
+            return;
+        }
+        meta.snapshot.clone()
     };
-    if !persistent {
-        return;
-    }
     if let Some(snapshot) = snapshot {
         if any.values().ok().as_ref() != Some(&snapshot) {
             if let Ok(m) = any.mapping() {
                 // A locked object keeps its values; being expired, the next load resets it.
-                let _ = any.load(&m.row(snapshot));
+                let _ = any.load(m.row(snapshot));
             }
         }
     }

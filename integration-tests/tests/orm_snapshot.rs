@@ -1,0 +1,202 @@
+//! Change detection with snapshots taken at the first write: a loaded object that is only
+//! read holds no copy of its values, yet every change is found, flushed and rolled back
+//! as before.
+
+#[macro_use]
+mod orm_support;
+
+use philtre_integration_tests::backend_test;
+use philtre_orm::prelude::*;
+
+backend_test! {
+    async fn the_first_write_keeps_what_the_database_has(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&db.engine);
+        let mut setup = maker.session();
+        setup.add_all([User::new("ann", "ann@x"), User::new("bob", "bob@x")])?;
+        setup.commit().await?;
+
+        let mut session = maker.session();
+        let all = session.query::<User>().order_by(users.c("id")).all().await?;
+        let (ann, bob) = (all[0].clone(), all[1].clone());
+        assert!(!session.is_modified(&ann)?, "loaded and only read");
+        // a write that changes nothing is no change
+        bob.write().name = "bob".into();
+        assert!(!session.is_modified(&bob)?);
+        ann.write().name = "anna".into();
+        assert!(session.is_modified(&ann)?);
+        // a second write keeps the first snapshot: back to the loaded value is no change
+        ann.write().name = "ann".into();
+        assert!(!session.is_modified(&ann)?);
+        ann.write().email = Some("anna@x".into());
+        session.flush().await?;
+        assert!(!session.is_modified(&ann)?, "the flush brought it in step");
+        session.commit().await?;
+        let row = db.engine.execute(users.select().where_(users.c("id").eq(1))).await?.one()?;
+        assert_eq!(row.get::<String>("name")?, "ann");
+        assert_eq!(row.get::<String>("email")?, "anna@x");
+
+        // rollback restores an unflushed change, and a flushed one
+        let ann = session.get::<User>(1).await?.unwrap();
+        ann.write().name = "unflushed".into();
+        session.rollback().await?;
+        assert_eq!(ann.read().name, "ann");
+        assert!(ann.is_expired());
+        let ann = session.get::<User>(1).await?.unwrap();
+        ann.write().name = "flushed".into();
+        session.flush().await?;
+        ann.write().name = "then more".into();
+        session.rollback().await?;
+        assert_eq!(ann.read().name, "ann");
+        assert_eq!(ann.read().email.as_deref(), Some("anna@x"));
+        let row = db.engine.execute(users.select().where_(users.c("id").eq(1))).await?.one()?;
+        assert_eq!(row.get::<String>("name")?, "ann");
+        // after that rollback the object is in step again: nothing to flush
+        session.get::<User>(1).await?;
+        assert!(!session.is_modified(&ann)?);
+        session.close().await?;
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn reloaded_or_deleted_objects_still_roll_back(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&db.engine);
+        let mut setup = maker.session();
+        setup.add_all([User::new("ann", "ann@x"), User::new("bob", "bob@x")])?;
+        setup.commit().await?;
+
+        // flushed, expired, reloaded from the flushed row, then rolled back: the value goes
+        // back to what it was before the transaction
+        let mut session = maker.session();
+        let ann = session.get::<User>(1).await?.unwrap();
+        ann.write().name = "flushed".into();
+        session.flush().await?;
+        session.expire(&ann);
+        session.query::<User>().all().await?;
+        assert_eq!(ann.read().name, "flushed");
+        assert!(!session.is_modified(&ann)?);
+        session.rollback().await?;
+        assert_eq!(ann.read().name, "ann");
+
+        // deleted (never written before), flushed, written, rolled back
+        let bob = session.get::<User>(2).await?.unwrap();
+        session.delete(&bob)?;
+        session.flush().await?;
+        assert_eq!(bob.state(), ObjectState::Deleted);
+        bob.write().name = "ghost".into();
+        session.rollback().await?;
+        assert_eq!(bob.state(), ObjectState::Persistent);
+        assert_eq!(bob.read().name, "bob");
+        assert!(!session.is_modified(&bob)?);
+        session.commit().await?;
+        let names: Vec<String> = db
+            .engine
+            .execute(users.select().order_by(users.c("id")))
+            .await?
+            .all()
+            .iter()
+            .map(|r| r.get("name"))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(names, ["ann", "bob"]);
+
+        // refresh discards changes; the object is in step afterwards
+        let ann = session.get::<User>(1).await?.unwrap();
+        ann.write().name = "discarded".into();
+        session.refresh(&ann).await?;
+        assert_eq!(ann.read().name, "ann");
+        assert!(!session.is_modified(&ann)?);
+        session.close().await?;
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn detached_writes_are_flushed_after_add(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&db.engine);
+        let mut setup = maker.session();
+        setup.add(User::new("ann", "ann@x"))?;
+        setup.commit().await?;
+
+        let mut first = maker.session();
+        let ann = first.get::<User>(1).await?.unwrap();
+        first.close().await?;
+        assert_eq!(ann.state(), ObjectState::Detached);
+        // written while detached: the snapshot is the loaded row
+        ann.write().name = "anna".into();
+        let mut second = maker.session();
+        second.add_obj(&ann)?;
+        assert!(second.is_modified(&ann)?);
+        // a change made in the database meanwhile to a column the object did not change
+        // survives: only the changed column is updated
+        db.engine.execute(users.update().value("email", "new@x")).await?;
+        second.commit().await?;
+        let row = db.engine.execute(users.select()).await?.one()?;
+        assert_eq!(row.get::<String>("name")?, "anna");
+        assert_eq!(row.get::<String>("email")?, "new@x");
+
+        // closing a session whose transaction wrote restores what its rollback restores
+        let mut third = maker.session();
+        let ann = third.get::<User>(1).await?.unwrap();
+        ann.write().name = "temp".into();
+        third.flush().await?;
+        third.close().await?;
+        assert_eq!(ann.read().name, "anna");
+        assert_eq!(ann.state(), ObjectState::Detached);
+        // and one that did not write drops unflushed changes the same way
+        let mut fourth = maker.session();
+        let ann = fourth.get::<User>(1).await?.unwrap();
+        ann.write().name = "temp".into();
+        fourth.close().await?;
+        assert_eq!(ann.read().name, "anna");
+        assert!(ann.is_expired());
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn hand_written_owned_rows_load_the_same(db) {
+        // a manual mapping that moves values out of the row (the documented one-liner)
+        #[derive(Debug, Clone, PartialEq)]
+        struct Member {
+            id: Option<i64>,
+            name: String,
+            email: Option<String>,
+        }
+        impl Mapped for Member {
+            const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+            fn from_row(row: &Row) -> philtre::Result<Self> {
+                Ok(Member { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
+            }
+            fn from_owned_row(row: Row) -> philtre::Result<Self> {
+                let (id, name, email) = row.into_typed()?;
+                Ok(Member { id, name, email })
+            }
+            fn to_values(&self) -> Vec<Value> {
+                field_values![self.id, self.name, self.email]
+            }
+        }
+        let users = db.users_table().await?;
+        mapper::<Member>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        session.add_all((0..5).map(|i| Member { id: None, name: format!("m{i}"), email: None }))?;
+        session.commit().await?;
+        let all = session.query::<Member>().order_by(users.c("id")).all().await?;
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[3].read().clone(), Member { id: Some(4), name: "m3".into(), email: None });
+        // the same rows again: the same objects
+        let again = session.query::<Member>().order_by(users.c("id")).all().await?;
+        assert!(all.iter().zip(&again).all(|(a, b)| Obj::ptr_eq(a, b)));
+        assert!(Obj::ptr_eq(&session.get::<Member>(2).await?.unwrap(), &all[1]));
+        session.close().await?;
+        Ok(())
+    }
+}
