@@ -157,3 +157,41 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn close_after_reading_or_writing_leaves_the_connection_clean(db) {
+        user_model!();
+        let engine = db.engine_builder().pool_size(1).max_overflow(0).build()?;
+        let users = db.users_table_on(&engine).await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&engine);
+        {
+            let mut s = maker.session();
+            s.add(User::new("ann", "ann@x"))?;
+            s.commit().await?;
+        }
+        for round in 0..10 {
+            // A session that only read: its rollback is not waited on (PostgreSQL), yet
+            // the one connection's next user finds no transaction open.
+            let mut reader = maker.session();
+            assert_eq!(reader.query::<User>().count().await?, 1);
+            reader.close().await?;
+            // A session that wrote through a Core statement and closes: rolled back.
+            let mut writer = maker.session();
+            writer
+                .execute(users.update().values(values! { "name" => format!("gone{round}") }))
+                .await?;
+            writer.close().await?;
+            let mut conn = engine.connect().await?;
+            assert!(!conn.in_transaction());
+            let name: String = conn.execute(select([users.c("name")])).await?.scalar_one()?;
+            assert_eq!(name, "ann", "round {round}");
+            // The connection is out of any transaction: this commits on its own.
+            conn.execute(users.update().values(values! { "email" => format!("r{round}@x") })).await?;
+        }
+        let email: String = engine.execute(select([users.c("email")])).await?.scalar_one()?;
+        assert_eq!(email, "r9@x");
+        assert_eq!(engine.pool_status().checked_out(), 0);
+        Ok(())
+    }
+}

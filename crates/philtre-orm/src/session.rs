@@ -82,6 +82,10 @@ pub struct Session {
     /// Whether this transaction wrote objects (so some may hold undo information): a
     /// rollback that finds it clear has only unflushed work to drop.
     pub(crate) wrote: bool,
+    /// Whether this transaction ran anything but the session's own SELECTs (a flush, a
+    /// bulk update or delete, a Core statement through `execute`): if not, `close` does
+    /// not wait for its rollback.
+    pub(crate) changed_rows: bool,
 }
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
@@ -119,6 +123,7 @@ impl Session {
             failed: None,
             busy: None,
             wrote: false,
+            changed_rows: false,
         }
     }
 

@@ -90,6 +90,7 @@ impl Session {
             mut deletes,
         } = plan;
         self.wrote = true;
+        self.changed_rows = true;
         for group in groups(&mut inserts, |a, b| insert_columns(a) == insert_columns(b)) {
             insert_group(tx, group).await?;
             for step in &*group {

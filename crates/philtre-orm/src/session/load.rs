@@ -186,6 +186,7 @@ impl Session {
         if let Some(f) = filter {
             stmt = stmt.where_(f);
         }
+        self.changed_rows = true;
         let n = self.run(stmt).await?.rows_affected();
         for key in keys {
             if let Some(any) = self.identity.get(&key).and_then(|id| self.objects.get(id)) {
@@ -203,6 +204,7 @@ impl Session {
         if let Some(f) = filter {
             stmt = stmt.where_(f);
         }
+        self.changed_rows = true;
         let n = self.run(stmt).await?.rows_affected();
         self.wrote |= !keys.is_empty();
         for key in keys {

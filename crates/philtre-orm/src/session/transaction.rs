@@ -62,6 +62,7 @@ impl Session {
     pub async fn execute(&mut self, stmt: impl Executable) -> Result<CursorResult> {
         self.check_usable()?;
         self.autoflush().await?;
+        self.changed_rows = true;
         self.run(stmt).await
     }
 
@@ -113,11 +114,14 @@ impl Session {
             return result;
         }
         // Nothing flushed in the transaction: each object only drops its unflushed
-        // changes (as rollback does) and leaves, in one pass.
+        // changes (as rollback does) and leaves, in one pass. A transaction that only
+        // read holds nothing anyone waits for: its rollback need not be waited on.
         let result = match self.tx.take() {
+            Some(tx) if !self.changed_rows => tx.rollback_in_background().await,
             Some(tx) => tx.rollback().await,
             None => Ok(()),
         };
+        self.changed_rows = false;
         for (_, any) in self.objects.drain() {
             if any.touched() {
                 discard_changes(&any);
@@ -142,6 +146,7 @@ impl Session {
     /// After a successful commit: forget undo information, detach deleted objects, expire.
     pub(crate) fn settle_commit(&mut self) {
         self.wrote = false;
+        self.changed_rows = false;
         let mut gone = Vec::new();
         for (id, any) in &self.objects {
             let mut meta = any.meta().lock();
@@ -167,6 +172,7 @@ impl Session {
     /// before the flush, with their changes kept for another try.
     pub(crate) fn revert(&mut self, discard: bool) {
         self.wrote = false;
+        self.changed_rows = false;
         let mut ids: Vec<u64> = self.objects.keys().copied().collect();
         ids.sort_unstable();
         let mut to_pending = Vec::new();
