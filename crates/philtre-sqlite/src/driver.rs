@@ -1,5 +1,7 @@
 //! [`SqliteDriver`] and [`SqliteConnection`]: the `philtre_core` driver contract on rusqlite.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use philtre_core::{
     Connection, DatabaseUrl, Dialect, Driver, Error, ExecResult, Result, RowSink, Table, Value,
@@ -83,7 +85,10 @@ impl Driver for SqliteDriver {
         } else {
             self.open().await?
         };
-        Ok(Box::new(SqliteConnection { handle }))
+        Ok(Box::new(SqliteConnection {
+            handle,
+            long_queries: HashSet::new(),
+        }))
     }
 }
 
@@ -93,7 +98,13 @@ impl Driver for SqliteDriver {
 #[derive(Debug)]
 pub struct SqliteConnection {
     handle: Handle,
+    /// Queries that ran past the inline budget before: they go to the blocking pool at
+    /// once, rather than run inline, be interrupted and start over every time.
+    long_queries: HashSet<String>,
 }
+
+/// How many long queries a connection remembers.
+const LONG_QUERIES_KEPT: usize = 64;
 
 #[async_trait]
 impl Connection for SqliteConnection {
@@ -113,14 +124,25 @@ impl Connection for SqliteConnection {
         sink: &mut dyn RowSink,
     ) -> Result<()> {
         let mut conn = self.handle.acquire().await?;
-        let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
-            exec::query_each(c, b, sql, &params, &mut *sink)
+        let known_long = !self.long_queries.is_empty() && self.long_queries.contains(sql);
+        let attempt = if known_long {
+            Attempt::Retry { ran_long: true }
+        } else {
+            let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
+                exec::query_each(c, b, sql, &params, &mut *sink)
+            };
+            self.handle.attempt(&mut conn, Shape::Statement, inline)
         };
-        match self.handle.attempt(&mut conn, Shape::Statement, inline) {
+        match attempt {
             Attempt::Done(result) => result,
-            Attempt::Retry => {
-                // Rows the interrupted attempt gave are given again by the full run.
-                sink.reset();
+            Attempt::Retry { ran_long } => {
+                if ran_long && !known_long && self.long_queries.len() < LONG_QUERIES_KEPT {
+                    self.long_queries.insert(sql.to_owned());
+                }
+                if !known_long {
+                    // Rows the interrupted attempt gave are given again by the full run.
+                    sink.reset();
+                }
                 let sql = sql.to_owned();
                 let rows = self
                     .handle

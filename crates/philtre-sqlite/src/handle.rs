@@ -12,7 +12,8 @@
 //!   interrupted (SQLite undoes the statement) and runs again, to the end, on the blocking
 //!   pool. That holds for any statement outside a transaction and for read-only ones inside
 //!   it; a write inside a transaction is never interrupted, because SQLite would roll the
-//!   whole transaction back.
+//!   whole transaction back. A connection remembers the queries that ran long and sends
+//!   them to the blocking pool at once the next time, so they are not run twice each time.
 //!
 //! Operations take the connection through a fair async lock, so they run in the order they
 //! were called, and an operation that moved to the blocking pool takes the lock with it. It
@@ -58,7 +59,10 @@ pub(crate) type Guard = tokio::sync::OwnedMutexGuard<Connection>;
 pub(crate) enum Attempt<R> {
     Done(Result<R>),
     /// Interrupted or locked before it changed anything: run it again on the blocking pool.
-    Retry,
+    /// `ran_long`: it was interrupted for running past the inline budget.
+    Retry {
+        ran_long: bool,
+    },
 }
 
 /// Lets an operation allow its inline interruption once it knows its statement is
@@ -164,7 +168,7 @@ impl Handle {
         let mut conn = self.acquire().await?;
         match self.attempt(&mut conn, shape, |c, b| op(c, b)) {
             Attempt::Done(result) => result,
-            Attempt::Retry => {
+            Attempt::Retry { .. } => {
                 self.finish_blocking(conn, move |c| op(c, &Budget::none()))
                     .await
             }
@@ -209,17 +213,18 @@ impl Handle {
             return Attempt::Done(result);
         };
         let untouched = conn.is_autocommit() == autocommit && conn.total_changes() == changes;
-        let retry = match &e {
-            Error::Database(d) if d.code == INTERRUPTED => statement && untouched,
-            Error::Database(d) if d.kind == DbErrorKind::Busy => {
-                untouched && !self.shared.busy_timeout.is_zero()
+        match &e {
+            Error::Database(d) if d.code == INTERRUPTED && statement && untouched => {
+                Attempt::Retry { ran_long: true }
             }
-            _ => false,
-        };
-        if retry {
-            Attempt::Retry
-        } else {
-            Attempt::Done(Err(e))
+            Error::Database(d)
+                if d.kind == DbErrorKind::Busy
+                    && untouched
+                    && !self.shared.busy_timeout.is_zero() =>
+            {
+                Attempt::Retry { ran_long: false }
+            }
+            _ => Attempt::Done(Err(e)),
         }
     }
 

@@ -113,6 +113,19 @@ async fn rows_of_an_interrupted_attempt_are_not_given_twice() -> Result<()> {
     );
     let expected: Vec<Value> = (1..=30).map(|k| Value::Int(k * 100_000)).collect();
     assert_eq!(seen.rows, expected);
+
+    // The connection remembers that this query runs long: the next run goes to the
+    // blocking pool at once instead of starting inline and being interrupted again.
+    let mut again = Seen::default();
+    conn.query_each(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+         SELECT x FROM c WHERE x % 100000 = 0",
+        vec![],
+        &mut again,
+    )
+    .await?;
+    assert_eq!(again.resets, 0, "started inline and was interrupted again");
+    assert_eq!(again.rows, expected);
     Ok(())
 }
 
