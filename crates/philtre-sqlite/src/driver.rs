@@ -1,6 +1,7 @@
 //! [`SqliteDriver`] and [`SqliteConnection`]: the `philtre_core` driver contract on rusqlite.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use philtre_core::{
@@ -9,7 +10,7 @@ use philtre_core::{
 use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
-use crate::handle::{Attempt, Budget, Handle, Shape};
+use crate::handle::{Attempt, Budget, Handle, Shape, INLINE_BUDGET};
 use crate::options::Options;
 use crate::{exec, reflect};
 
@@ -98,8 +99,9 @@ impl Driver for SqliteDriver {
 #[derive(Debug)]
 pub struct SqliteConnection {
     handle: Handle,
-    /// Queries that ran past the inline budget before: they go to the blocking pool at
-    /// once, rather than run inline, be interrupted and start over every time.
+    /// Queries that ran past the inline budget before, and took that long again on the
+    /// blocking pool: they go there at once, rather than run inline, be interrupted and
+    /// start over every time. One that then runs short is forgotten.
     long_queries: HashSet<String>,
 }
 
@@ -136,20 +138,26 @@ impl Connection for SqliteConnection {
         match attempt {
             Attempt::Done(result) => result,
             Attempt::Retry { ran_long } => {
-                if ran_long && !known_long && self.long_queries.len() < LONG_QUERIES_KEPT {
-                    self.long_queries.insert(sql.to_owned());
-                }
                 if !known_long {
                     // Rows the interrupted attempt gave are given again by the full run.
                     sink.reset();
                 }
-                let sql = sql.to_owned();
+                let owned = sql.to_owned();
+                let started = Instant::now();
                 let rows = self
                     .handle
                     .finish_blocking(conn, move |c| {
-                        exec::query(c, &Budget::none(), &sql, &params)
+                        exec::query(c, &Budget::none(), &owned, &params)
                     })
                     .await?;
+                // Remembered only when the whole run really was long: an inline attempt
+                // can also run out of budget because the thread was preempted.
+                let long = started.elapsed() >= INLINE_BUDGET;
+                if long && ran_long && !known_long && self.long_queries.len() < LONG_QUERIES_KEPT {
+                    self.long_queries.insert(sql.to_owned());
+                } else if !long && known_long {
+                    self.long_queries.remove(sql);
+                }
                 sink.columns(&rows.columns)?;
                 for row in rows.rows {
                     sink.row(&mut row.into_values())?;
