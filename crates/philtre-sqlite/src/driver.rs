@@ -105,6 +105,12 @@ pub struct SqliteConnection {
     long_queries: HashSet<String>,
 }
 
+/// Whether the current tokio runtime is multi-threaded (where `block_in_place` works).
+fn multi_threaded() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
 /// How many long queries a connection remembers.
 const LONG_QUERIES_KEPT: usize = 64;
 
@@ -127,18 +133,31 @@ impl Connection for SqliteConnection {
     ) -> Result<()> {
         let mut conn = self.handle.acquire().await?;
         let known_long = !self.long_queries.is_empty() && self.long_queries.contains(sql);
-        let attempt = if known_long {
+        // A long query on a multi-threaded runtime runs here, whole, with the worker's
+        // other tasks handed to another thread (block_in_place): rows go straight to the
+        // sink, with no copy and no hop.
+        let in_place = known_long && multi_threaded();
+        let started = Instant::now();
+        let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
+            exec::query_each(c, b, sql, &params, &mut *sink)
+        };
+        let attempt = if in_place {
+            // As a script: never interrupted, and tried again if a lock stops it.
+            tokio::task::block_in_place(|| self.handle.attempt(&mut conn, Shape::Script, inline))
+        } else if known_long {
             Attempt::Retry { ran_long: true }
         } else {
-            let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
-                exec::query_each(c, b, sql, &params, &mut *sink)
-            };
             self.handle.attempt(&mut conn, Shape::Statement, inline)
         };
         match attempt {
-            Attempt::Done(result) => result,
+            Attempt::Done(result) => {
+                if in_place && started.elapsed() < INLINE_BUDGET {
+                    self.long_queries.remove(sql);
+                }
+                result
+            }
             Attempt::Retry { ran_long } => {
-                if !known_long {
+                if !known_long || in_place {
                     // Rows the interrupted attempt gave are given again by the full run.
                     sink.reset();
                 }

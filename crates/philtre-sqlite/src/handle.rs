@@ -12,8 +12,11 @@
 //!   interrupted (SQLite undoes the statement) and runs again, to the end, on the blocking
 //!   pool. That holds for any statement outside a transaction and for read-only ones inside
 //!   it; a write inside a transaction is never interrupted, because SQLite would roll the
-//!   whole transaction back. A connection remembers the queries that ran long and sends
-//!   them to the blocking pool at once the next time, so they are not run twice each time.
+//!   whole transaction back. A connection remembers the queries that ran long (inline and
+//!   then whole), so that they are not started twice each time: the next run goes to the
+//!   blocking pool at once, or, on a multi-threaded runtime, runs whole where it is with
+//!   `block_in_place` (its rows go straight to the caller, and the worker's other tasks
+//!   move to another thread).
 //!
 //! Operations take the connection through a fair async lock, so they run in the order they
 //! were called, and an operation that moved to the blocking pool takes the lock with it. It
