@@ -1,7 +1,7 @@
 //! [`SqliteDriver`] and [`SqliteConnection`]: the `philtre_core` driver contract on rusqlite.
 
 use std::collections::HashSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use philtre_core::{
@@ -10,7 +10,7 @@ use philtre_core::{
 use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
-use crate::handle::{Attempt, Budget, Handle, Shape, INLINE_BUDGET};
+use crate::handle::{Attempt, Budget, Handle, Shape};
 use crate::options::Options;
 use crate::{exec, reflect};
 
@@ -111,6 +111,12 @@ fn multi_threaded() -> bool {
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
+/// A whole run at least this long confirms that a query is long. A quarter of the inline
+/// budget: a query near the budget runs faster whole than inline (no clock checks) and
+/// must still count, while one that ran out of budget only because its thread was
+/// preempted runs far faster than this.
+const LONG_ENOUGH: Duration = Duration::from_micros(1_250);
+
 /// How many long queries a connection remembers.
 const LONG_QUERIES_KEPT: usize = 64;
 
@@ -151,7 +157,7 @@ impl Connection for SqliteConnection {
         };
         match attempt {
             Attempt::Done(result) => {
-                if in_place && started.elapsed() < INLINE_BUDGET {
+                if in_place && started.elapsed() < LONG_ENOUGH {
                     self.long_queries.remove(sql);
                 }
                 result
@@ -169,9 +175,9 @@ impl Connection for SqliteConnection {
                         exec::query(c, &Budget::none(), &owned, &params)
                     })
                     .await?;
-                // Remembered only when the whole run really was long: an inline attempt
-                // can also run out of budget because the thread was preempted.
-                let long = started.elapsed() >= INLINE_BUDGET;
+                // Remembered only when the whole run was long too: an inline attempt can
+                // also run out of budget because the thread was preempted.
+                let long = started.elapsed() >= LONG_ENOUGH;
                 if long && ran_long && !known_long && self.long_queries.len() < LONG_QUERIES_KEPT {
                     self.long_queries.insert(sql.to_owned());
                 } else if !long && known_long {

@@ -183,7 +183,11 @@ async fn a_known_long_query_runs_in_place_without_stalling_other_tasks() -> Resu
     let mut conn = db.connect().await?;
     let mut first = Seen::default();
     conn.query_each(LONG, vec![], &mut first).await?;
-    assert_eq!((first.rows, first.resets), (30, 1), "the first run is interrupted once");
+    assert_eq!(
+        (first.rows, first.resets),
+        (30, 1),
+        "the first run is interrupted once"
+    );
 
     let ticks = Arc::new(AtomicU64::new(0));
     let counter = ticks.clone();
@@ -198,7 +202,11 @@ async fn a_known_long_query_runs_in_place_without_stalling_other_tasks() -> Resu
     conn.query_each(LONG, vec![], &mut second).await?;
     let took = started.elapsed();
     ticker.abort();
-    assert_eq!((second.rows, second.resets), (30, 0), "the second run starts over");
+    assert_eq!(
+        (second.rows, second.resets),
+        (30, 0),
+        "the second run starts over"
+    );
     // The other task kept running while the query did (about one tick a millisecond).
     let n = ticks.load(Ordering::Relaxed);
     assert!(
