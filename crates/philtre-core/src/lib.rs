@@ -46,6 +46,7 @@ pub mod expr;
 pub mod row;
 pub mod schema;
 mod sql_type;
+pub mod statement_cache;
 pub mod stmt;
 pub mod url;
 pub mod value;
