@@ -143,7 +143,7 @@ impl Connection for SqliteConnection {
         // other tasks handed to another thread (block_in_place): rows go straight to the
         // sink, with no copy and no hop.
         let in_place = known_long && multi_threaded();
-        let started = Instant::now();
+        let started = in_place.then(Instant::now);
         let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
             exec::query_each(c, b, sql, &params, &mut *sink)
         };
@@ -157,7 +157,7 @@ impl Connection for SqliteConnection {
         };
         match attempt {
             Attempt::Done(result) => {
-                if in_place && started.elapsed() < LONG_ENOUGH {
+                if started.is_some_and(|t| t.elapsed() < LONG_ENOUGH) {
                     self.long_queries.remove(sql);
                 }
                 result
