@@ -126,18 +126,23 @@ impl Subject for PhiltreOrm {
     }
 }
 
+impl PhiltreOrm {
+    /// The users with ids `first..first + n`, in id order.
+    fn in_range<'s>(&self, session: &'s mut Session, first: i64, n: i64) -> Query<'s, OrmUser> {
+        let id = self.users.c("id");
+        session
+            .query::<OrmUser>()
+            .filter(id.clone().ge(first))
+            .filter(id.clone().lt(first + n))
+            .order_by(id)
+    }
+}
+
 #[async_trait]
 impl OrmSubject for PhiltreOrm {
     async fn orm_load(&self, first: i64, n: i64) -> BenchResult<Box<dyn Loaded>> {
-        let users = &self.users;
         let mut session = self.maker.session();
-        let objects = session
-            .query::<OrmUser>()
-            .filter(users.c("id").ge(first))
-            .filter(users.c("id").lt(first + n))
-            .order_by(users.c("id"))
-            .all()
-            .await?;
+        let objects = self.in_range(&mut session, first, n).all().await?;
         session.close().await?;
         Ok(Box::new(objects))
     }
@@ -163,15 +168,8 @@ impl OrmSubject for PhiltreOrm {
     }
 
     async fn orm_flush_changed(&self, first: i64, n: i64, hair_color: &str) -> BenchResult<()> {
-        let users = &self.users;
         let mut session = self.maker.session();
-        let objects = session
-            .query::<OrmUser>()
-            .filter(users.c("id").ge(first))
-            .filter(users.c("id").lt(first + n))
-            .order_by(users.c("id"))
-            .all()
-            .await?;
+        let objects = self.in_range(&mut session, first, n).all().await?;
         for user in &objects {
             user.write().hair_color = Some(hair_color.to_owned());
         }
