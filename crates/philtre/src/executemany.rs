@@ -110,13 +110,11 @@ impl Connection {
                 insert.table.check_value(name, v)?;
             }
         }
-        if batch.rows.len() > 1 && !self.in_transaction() {
-            let mut tx = self.begin().await?;
-            let result = tx.execute_batch(insert, batch).await?;
-            tx.commit().await?;
-            return Ok(result);
-        }
-        self.execute_batch(insert, batch).await
+        let many = batch.rows.len() > 1;
+        self.all_or_nothing(many, async |c: &mut Connection| {
+            c.execute_batch(insert, batch).await
+        })
+        .await
     }
 
     /// executemany of checked rows, in the current transaction (if any).

@@ -33,13 +33,11 @@ impl Connection {
         sql: &str,
         param_sets: Vec<Vec<Value>>,
     ) -> Result<Vec<u64>> {
-        if param_sets.len() > 1 && !self.in_transaction() {
-            let mut tx = self.begin().await?;
-            let counts = tx.execute_each_here(sql, param_sets).await?;
-            tx.commit().await?;
-            return Ok(counts);
-        }
-        self.execute_each_here(sql, param_sets).await
+        let many = param_sets.len() > 1;
+        self.all_or_nothing(many, async |c: &mut Connection| {
+            c.execute_each_here(sql, param_sets).await
+        })
+        .await
     }
 
     /// [`execute_each`](Self::execute_each) in the current transaction, if any.
@@ -87,13 +85,11 @@ impl Connection {
         sql: &str,
         param_sets: Vec<Vec<Value>>,
     ) -> Result<Vec<Rows>> {
-        if param_sets.len() > 1 && !self.in_transaction() {
-            let mut tx = self.begin().await?;
-            let rows = tx.query_many_here(sql, param_sets).await?;
-            tx.commit().await?;
-            return Ok(rows);
-        }
-        self.query_many_here(sql, param_sets).await
+        let many = param_sets.len() > 1;
+        self.all_or_nothing(many, async |c: &mut Connection| {
+            c.query_many_here(sql, param_sets).await
+        })
+        .await
     }
 
     /// [`query_many`](Self::query_many) in the current transaction, if any.
@@ -110,5 +106,21 @@ impl Connection {
         let _recording =
             crate::record::start_many(sql, param_sets.iter().flatten(), param_sets.len());
         state.raw.query_many(sql, param_sets).await
+    }
+
+    /// Runs `work` all or nothing: when it runs `many` statements outside a transaction,
+    /// in a transaction of its own that commits when `work` succeeds.
+    pub(crate) async fn all_or_nothing<T>(
+        &mut self,
+        many: bool,
+        work: impl AsyncFnOnce(&mut Connection) -> Result<T>,
+    ) -> Result<T> {
+        if !many || self.in_transaction() {
+            return work(self).await;
+        }
+        let mut tx = self.begin().await?;
+        let out = work(&mut tx).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }
