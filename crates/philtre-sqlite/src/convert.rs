@@ -25,23 +25,38 @@ pub(crate) enum Decl {
 }
 
 impl Decl {
+    /// Runs for every column of every query, so it compares in place instead of
+    /// upper-casing a copy.
     pub(crate) fn of(decltype: Option<&str>) -> Decl {
         let Some(decl) = decltype else {
             return Decl::Storage;
         };
-        let decl = decl.trim().to_ascii_uppercase();
-        let (base, args) = split_type(&decl);
-        match base {
-            "BOOLEAN" | "BOOL" => Decl::Bool,
-            "DATE" => Decl::Date,
-            "TIME" => Decl::Time,
-            "DATETIME" | "TIMESTAMP" => Decl::DateTime,
-            "NUMERIC" | "DECIMAL" => Decl::Decimal(args.get(1).and_then(|s| s.parse().ok())),
-            "UUID" => Decl::Uuid,
-            "CHAR" if args == ["36"] => Decl::Uuid,
-            "JSON" => Decl::Json,
-            "BLOB" => Decl::Bytes,
-            _ => Decl::Storage,
+        let (base, args) = match decl.split_once('(') {
+            Some((base, rest)) => (base.trim(), Some(rest.trim_end().trim_end_matches(')'))),
+            None => (decl.trim(), None),
+        };
+        let is = |name: &str| base.eq_ignore_ascii_case(name);
+        if is("INTEGER") || is("TEXT") || is("VARCHAR") || is("REAL") {
+            Decl::Storage
+        } else if is("BOOLEAN") || is("BOOL") {
+            Decl::Bool
+        } else if is("DATE") {
+            Decl::Date
+        } else if is("TIME") {
+            Decl::Time
+        } else if is("DATETIME") || is("TIMESTAMP") {
+            Decl::DateTime
+        } else if is("NUMERIC") || is("DECIMAL") {
+            let scale = args.and_then(|a| a.split(',').nth(1)).map(str::trim);
+            Decl::Decimal(scale.and_then(|s| s.parse().ok()))
+        } else if is("UUID") || (is("CHAR") && args.map(str::trim) == Some("36")) {
+            Decl::Uuid
+        } else if is("JSON") {
+            Decl::Json
+        } else if is("BLOB") {
+            Decl::Bytes
+        } else {
+            Decl::Storage
         }
     }
 }
@@ -210,6 +225,9 @@ mod tests {
         assert_eq!(Decl::of(Some("CHAR(10)")), Decl::Storage);
         assert_eq!(Decl::of(Some("TIMESTAMP")), Decl::DateTime);
         assert_eq!(Decl::of(Some("VARCHAR(20)")), Decl::Storage);
+        assert_eq!(Decl::of(Some(" uuid ")), Decl::Uuid);
+        assert_eq!(Decl::of(Some("char( 36 )")), Decl::Uuid);
+        assert_eq!(Decl::of(Some("Json")), Decl::Json);
         assert_eq!(Decl::of(None), Decl::Storage);
     }
 

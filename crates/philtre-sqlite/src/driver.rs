@@ -89,6 +89,7 @@ impl Driver for SqliteDriver {
         Ok(Box::new(SqliteConnection {
             handle,
             long_queries: HashSet::new(),
+            last_names: exec::LastNames::default(),
         }))
     }
 }
@@ -103,6 +104,7 @@ pub struct SqliteConnection {
     /// blocking pool: they go there at once, rather than run inline, be interrupted and
     /// start over every time. One that then runs short is forgotten.
     long_queries: HashSet<String>,
+    last_names: exec::LastNames,
 }
 
 /// Whether the current tokio runtime is multi-threaded (where `block_in_place` works).
@@ -145,7 +147,7 @@ impl Connection for SqliteConnection {
         let in_place = known_long && multi_threaded();
         let started = in_place.then(Instant::now);
         let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
-            exec::query_each(c, b, sql, &params, &mut *sink)
+            exec::query_each(c, b, sql, &params, &mut self.last_names, &mut *sink)
         };
         let attempt = if in_place {
             // As a script: never interrupted, and tried again if a lock stops it.
@@ -202,6 +204,12 @@ impl Connection for SqliteConnection {
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {
+        if let Some(control) = exec::transaction_control(sql) {
+            return self
+                .handle
+                .call(Shape::Script, move |c, _| exec::control(c, control))
+                .await;
+        }
         let sql = sql.to_owned();
         self.handle
             .call(Shape::Script, move |c, _| {

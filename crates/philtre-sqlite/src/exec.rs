@@ -1,5 +1,7 @@
 //! The whole operations a connection runs: bind, step every row, build the result.
 
+use std::sync::Arc;
+
 use philtre_core::{ExecResult, Result, RowSink, Rows, Value};
 use rusqlite::{CachedStatement, Connection, Statement};
 
@@ -16,7 +18,14 @@ pub(crate) fn query(
     params: &[Value],
 ) -> Result<Rows> {
     let mut rows = Rows::default();
-    query_each(conn, budget, sql, params, &mut rows)?;
+    query_each(
+        conn,
+        budget,
+        sql,
+        params,
+        &mut LastNames::default(),
+        &mut rows,
+    )?;
     Ok(rows)
 }
 
@@ -27,17 +36,14 @@ pub(crate) fn query_each(
     budget: &Budget<'_>,
     sql: &str,
     params: &[Value],
+    last_names: &mut LastNames,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
     let mut stmt = prepare(conn, sql)?;
     budget.allow_for_read_only(stmt.readonly());
     bind(&mut stmt, params)?;
     let count = stmt.column_count();
-    let mut names = Vec::with_capacity(count);
-    for i in 0..count {
-        names.push(stmt.column_name(i).map_err(map_error)?.to_owned());
-    }
-    sink.columns(&names.into())?;
+    sink.columns(&last_names.of(&stmt)?)?;
     let decls: Vec<Decl> = stmt
         .columns()
         .iter()
@@ -53,6 +59,32 @@ pub(crate) fn query_each(
         sink.row(&mut values)?;
     }
     Ok(())
+}
+
+/// The column names of the last query a connection ran, given again while the next query's
+/// names are the same: a repeated query allocates none.
+#[derive(Debug, Default)]
+pub(crate) struct LastNames(Option<Arc<[String]>>);
+
+impl LastNames {
+    fn of(&mut self, stmt: &Statement<'_>) -> Result<Arc<[String]>> {
+        let count = stmt.column_count();
+        if let Some(last) = &self.0 {
+            let same = last.len() == count
+                && last
+                    .iter()
+                    .enumerate()
+                    .all(|(i, name)| stmt.column_name(i).is_ok_and(|n| n == name));
+            if same {
+                return Ok(last.clone());
+            }
+        }
+        let names = (0..count)
+            .map(|i| stmt.column_name(i).map(str::to_owned).map_err(map_error))
+            .collect::<Result<Arc<[String]>>>()?;
+        self.0 = Some(names.clone());
+        Ok(names)
+    }
 }
 
 /// Runs a statement that returns no rows (any rows it does return are stepped and dropped).
@@ -78,22 +110,37 @@ pub(crate) fn execute_many(
 ) -> Result<ExecResult> {
     let own_transaction = conn.is_autocommit() && param_sets.len() > 1;
     if own_transaction {
-        conn.execute_batch("BEGIN").map_err(map_error)?;
+        control(conn, "BEGIN")?;
     }
     let result = run_many(conn, sql, param_sets);
     if own_transaction {
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Err(e) = conn.execute_batch(end) {
+        if let Err(e) = control(conn, end) {
             if !conn.is_autocommit() {
-                let _ = conn.execute_batch("ROLLBACK");
+                let _ = control(conn, "ROLLBACK");
             }
             // A statement's own error says more than a failed rollback, so keep it.
             if result.is_ok() {
-                return Err(map_error(e));
+                return Err(e);
             }
         }
     }
     result
+}
+
+/// `sql` as the static string of a statement every transaction runs (`BEGIN`, `COMMIT`,
+/// `ROLLBACK`), if it is one: those go through [`control`].
+pub(crate) fn transaction_control(sql: &str) -> Option<&'static str> {
+    ["BEGIN", "COMMIT", "ROLLBACK"]
+        .into_iter()
+        .find(|known| *known == sql)
+}
+
+/// Runs a transaction-control statement from the statement cache: parsing `BEGIN` afresh
+/// (`execute_batch`) costs more than the rest of a primary-key lookup.
+pub(crate) fn control(conn: &Connection, sql: &'static str) -> Result<()> {
+    let mut stmt = conn.prepare_cached(sql).map_err(map_error)?;
+    stmt.raw_execute().map(drop).map_err(map_error)
 }
 
 fn run_many(conn: &Connection, sql: &str, param_sets: &[Vec<Value>]) -> Result<ExecResult> {
