@@ -210,3 +210,44 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    [sqlite, postgres, mysql]
+    async fn statements_after_a_transaction_commit_on_their_own(db) {
+        // One connection, so every step runs on the same server session (MySQL leaves
+        // autocommit off after a transaction and must turn it back on); a second engine
+        // sees only what was committed.
+        let engine = db.engine_builder().pool_size(1).max_overflow(0).build()?;
+        let users = db.users_table_on(&engine).await?;
+        let watcher = db.engine_builder().build()?;
+        let mut seen = watcher.connect().await?;
+        let mut conn = engine.connect().await?;
+
+        let tx = conn.begin().await?;
+        tx.commit().await?;
+        conn.execute(users.insert().value("name", "after commit")).await?;
+        assert_eq!(count(&mut seen, &users).await?, 1);
+
+        let mut tx = conn.begin().await?;
+        tx.execute(users.insert().value("name", "rolled back")).await?;
+        assert_eq!(count(&mut seen, &users).await?, 1, "uncommitted row seen");
+        tx.rollback().await?;
+        conn.execute(users.insert().value("name", "after rollback")).await?;
+        assert_eq!(count(&mut seen, &users).await?, 2);
+
+        // A rollback nobody waits for, then a statement on its own at once.
+        let mut tx = conn.begin().await?;
+        tx.execute(select([func::count_star()]).select_from(&users)).await?;
+        tx.rollback_in_background().await?;
+        conn.execute(users.insert().value("name", "after background")).await?;
+        assert_eq!(count(&mut seen, &users).await?, 3);
+
+        // And transactions still begin where they should after those statements.
+        let mut tx = conn.begin().await?;
+        tx.execute(users.insert().value("name", "pending")).await?;
+        assert_eq!(count(&mut seen, &users).await?, 3, "uncommitted row seen");
+        tx.commit().await?;
+        assert_eq!(count(&mut seen, &users).await?, 4);
+        Ok(())
+    }
+}

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use mysql_async::prelude::{Protocol, Queryable};
 use mysql_async::{Conn, Params, QueryResult, Statement};
 use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
+use tokio::task::JoinHandle;
 
 use crate::cache::StatementCache;
 use crate::config::STATEMENT_CACHE_SIZE;
@@ -16,10 +17,18 @@ use crate::value::{from_mysql, to_mysql};
 /// sent as plain text when it has no parameters.
 const ER_UNSUPPORTED_PS: u16 = 1295;
 
-/// One open connection to MySQL or MariaDB, in autocommit mode until a `START TRANSACTION`.
+/// One open connection to MySQL or MariaDB.
 ///
 /// Statements run as server-side prepared statements, cached per connection by SQL text
 /// (philtre's own LRU cache, see `cache.rs`), so results arrive in the binary protocol with exact types.
+///
+/// Transactions begin implicitly, as Python's DB-API drivers do: the first `START
+/// TRANSACTION` sets `autocommit=0` instead, and from then on a transaction costs no
+/// round trip of its own to begin; the server begins it with its first statement (same
+/// isolation, same snapshot rules). A statement run outside a transaction sets
+/// `autocommit=1` back first, so a connection that alternates pays one round trip per
+/// switch. A `ROLLBACK` nobody waits for runs in a task of its own, holding the
+/// connection; the next operation waits for it.
 ///
 /// Cancellation: an operation marks the connection busy until it completes. If its future
 /// is dropped midway (a timeout, a cancelled request), the mark stays, [`is_usable`]
@@ -29,22 +38,51 @@ const ER_UNSUPPORTED_PS: u16 = 1295;
 /// [`is_usable`]: Connection::is_usable
 #[derive(Debug)]
 pub struct MysqlConnection {
-    conn: Conn,
+    /// `None` while a background rollback holds it.
+    conn: Option<Conn>,
+    background: Option<JoinHandle<(Conn, Result<()>)>>,
     cache: StatementCache,
     in_flight: bool,
     lost: bool,
     /// Whether the server is MariaDB, learnt on first need (reflection).
     mariadb: Option<bool>,
+    /// The session's `autocommit` as philtre last set it (servers start with it on).
+    autocommit: bool,
+    /// A transaction philtre began is open (so statements must not switch autocommit on).
+    in_transaction: bool,
+}
+
+/// What a `batch` statement does to the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    Begin,
+    End,
+    Other,
+}
+
+fn control(sql: &str) -> Control {
+    match sql {
+        "START TRANSACTION" | "BEGIN" => Control::Begin,
+        "COMMIT" | "ROLLBACK" => Control::End,
+        _ => Control::Other,
+    }
+}
+
+fn lost(why: &str) -> Error {
+    Error::ConnectionLost(format!("this MySQL connection {why}"))
 }
 
 impl MysqlConnection {
     pub(crate) fn new(conn: Conn) -> Self {
         MysqlConnection {
-            conn,
+            conn: Some(conn),
+            background: None,
             cache: StatementCache::new(STATEMENT_CACHE_SIZE),
             in_flight: false,
             lost: false,
             mariadb: None,
+            autocommit: true,
+            in_transaction: false,
         }
     }
 
@@ -53,22 +91,32 @@ impl MysqlConnection {
         self.cache.len()
     }
 
-    /// The server's id of this session (what `CONNECTION_ID()` returns and `KILL` takes).
-    pub fn connection_id(&self) -> u32 {
-        self.conn.id()
+    /// The server's id of this session (what `CONNECTION_ID()` returns and `KILL` takes),
+    /// once a background rollback has given the connection back.
+    pub fn connection_id(&self) -> Option<u32> {
+        self.conn.as_ref().map(Conn::id)
     }
 
-    /// Marks the start of an operation; refuses to start one on a broken connection.
-    fn enter(&mut self) -> Result<()> {
+    /// Marks the start of an operation, after any background rollback has finished;
+    /// refuses to start one on a broken connection.
+    async fn enter(&mut self) -> Result<()> {
         if self.in_flight {
             self.lost = true;
         }
         if self.lost {
-            return Err(Error::ConnectionLost(
-                "this MySQL connection was lost or abandoned mid-operation earlier".into(),
-            ));
+            return Err(lost("was lost or abandoned mid-operation earlier"));
         }
         self.in_flight = true;
+        if let Some(task) = self.background.take() {
+            match task.await {
+                Ok((conn, Ok(()))) => self.conn = Some(conn),
+                // A rollback that failed leaves the session in an unknown state.
+                Ok((_, Err(e))) => {
+                    return self.leave(Err(lost(&format!("failed to roll back: {e}"))))
+                }
+                Err(_) => return self.leave(Err(lost("was lost in a background rollback"))),
+            }
+        }
         Ok(())
     }
 
@@ -77,18 +125,44 @@ impl MysqlConnection {
         self.in_flight = false;
         if let Err(e) = &result {
             // mysql_async closes the stream on any failure that is not a server error.
-            if e.is_connection_lost() || self.conn.is_disconnected() {
-                tracing::debug!(error = %e, id = self.conn.id(), "MySQL connection lost");
+            let disconnected = self.conn.as_ref().is_none_or(Conn::is_disconnected);
+            if e.is_connection_lost() || disconnected {
+                tracing::debug!(error = %e, id = ?self.connection_id(), "MySQL connection lost");
                 self.lost = true;
             }
         }
         result
     }
 
+    /// The connection and its statements, for an operation that has entered.
+    fn parts(&mut self) -> Result<(&mut Conn, &mut StatementCache)> {
+        match self.conn.as_mut() {
+            Some(conn) => Ok((conn, &mut self.cache)),
+            None => Err(lost("is held by a background rollback")),
+        }
+    }
+
+    /// Enters an operation that runs outside any transaction philtre began: autocommit
+    /// goes back on first if a transaction turned it off.
+    async fn enter_statement(&mut self) -> Result<()> {
+        self.enter().await?;
+        if !self.in_transaction && !self.autocommit {
+            let (conn, _) = self.parts()?;
+            let result = conn.query_drop("SET autocommit=1").await.map_err(map_error);
+            self.leave(result)?;
+            self.in_flight = true;
+            self.autocommit = true;
+        }
+        Ok(())
+    }
+
     /// Runs a query under the busy mark (used by reflection too).
     pub(crate) async fn fetch(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
-        self.enter()?;
-        let result = query(&mut self.conn, &mut self.cache, sql, params).await;
+        self.enter_statement().await?;
+        let result = match self.parts() {
+            Ok((conn, cache)) => query(conn, cache, sql, params).await,
+            Err(e) => Err(e),
+        };
         self.leave(result)
     }
 
@@ -105,6 +179,40 @@ impl MysqlConnection {
         let known = version.to_ascii_lowercase().contains("mariadb");
         self.mariadb = Some(known);
         Ok(known)
+    }
+
+    /// `START TRANSACTION`, `COMMIT`, `ROLLBACK` and other SQL without parameters.
+    async fn run_batch(&mut self, sql: &str) -> Result<()> {
+        let kind = control(sql);
+        if kind == Control::Other {
+            self.enter_statement().await?;
+        } else {
+            self.enter().await?;
+        }
+        let sql = match kind {
+            // Already off: the server begins the transaction with its first statement.
+            Control::Begin if !self.in_transaction && !self.autocommit => {
+                self.in_transaction = true;
+                return self.leave(Ok(()));
+            }
+            Control::Begin if !self.in_transaction => "SET autocommit=0",
+            _ => sql,
+        };
+        let result = match self.parts() {
+            Ok((conn, _)) => conn.query_drop(sql).await.map_err(map_error),
+            Err(e) => Err(e),
+        };
+        match kind {
+            Control::Begin if result.is_ok() => {
+                if sql == "SET autocommit=0" {
+                    self.autocommit = false;
+                }
+                self.in_transaction = true;
+            }
+            Control::End => self.in_transaction = false,
+            _ => {}
+        }
+        self.leave(result)
     }
 }
 
@@ -274,8 +382,11 @@ async fn execute_many(
 #[async_trait]
 impl Connection for MysqlConnection {
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
-        self.enter()?;
-        let result = execute(&mut self.conn, &mut self.cache, sql, params).await;
+        self.enter_statement().await?;
+        let result = match self.parts() {
+            Ok((conn, cache)) => execute(conn, cache, sql, params).await,
+            Err(e) => Err(e),
+        };
         self.leave(result)
     }
 
@@ -285,31 +396,62 @@ impl Connection for MysqlConnection {
         params: Vec<Value>,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        self.enter()?;
-        let result = query_each(&mut self.conn, &mut self.cache, sql, params, sink).await;
+        self.enter_statement().await?;
+        let result = match self.parts() {
+            Ok((conn, cache)) => query_each(conn, cache, sql, params, sink).await,
+            Err(e) => Err(e),
+        };
         self.leave(result)
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
-        self.enter()?;
-        let result = execute_many(&mut self.conn, &mut self.cache, sql, param_sets).await;
+        self.enter_statement().await?;
+        let result = match self.parts() {
+            Ok((conn, cache)) => execute_many(conn, cache, sql, param_sets).await,
+            Err(e) => Err(e),
+        };
         self.leave(result)
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {
-        self.enter()?;
-        let result = self.conn.query_drop(sql).await.map_err(map_error);
-        self.leave(result)
+        self.run_batch(sql).await
+    }
+
+    /// `START TRANSACTION` costs nothing once autocommit is off (see the type's docs); a
+    /// `ROLLBACK` runs in a task of its own, which the next operation waits for.
+    async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
+        if sql != "ROLLBACK" || self.background.is_some() || self.in_flight || self.lost {
+            return self.run_batch(sql).await;
+        }
+        let (Some(mut conn), Ok(runtime)) =
+            (self.conn.take(), tokio::runtime::Handle::try_current())
+        else {
+            return self.run_batch(sql).await;
+        };
+        self.in_transaction = false;
+        self.background = Some(runtime.spawn(async move {
+            let result = conn.query_drop("ROLLBACK").await.map_err(map_error);
+            (conn, result)
+        }));
+        Ok(())
     }
 
     async fn ping(&mut self) -> Result<()> {
-        self.enter()?;
-        let result = self.conn.ping().await.map_err(map_error);
+        self.enter().await?;
+        let result = match self.parts() {
+            Ok((conn, _)) => conn.ping().await.map_err(map_error),
+            Err(e) => Err(e),
+        };
         self.leave(result)
     }
 
     fn is_usable(&self) -> bool {
-        !self.lost && !self.in_flight && !self.conn.is_disconnected()
+        // A connection a background rollback holds is usable: the next operation waits.
+        let connected = self
+            .conn
+            .as_ref()
+            .map_or(self.background.is_some(), |c| !c.is_disconnected());
+        !self.lost && !self.in_flight && connected
     }
 
     async fn table_names(&mut self) -> Result<Vec<String>> {

@@ -51,6 +51,17 @@
 //! does; not with TLS). Any other option is an `Error::Config`. UPDATE reports the rows it *matched* (`CLIENT_FOUND_ROWS`), as PostgreSQL
 //! and SQLite do.
 //!
+//! # Transactions
+//!
+//! A transaction begins implicitly, as with Python's DB-API drivers: the connection's first
+//! `START TRANSACTION` turns `autocommit` off instead, and from then on a transaction costs
+//! no round trip to begin (the server begins it with its first statement; isolation and
+//! snapshot rules are those of `START TRANSACTION`). A statement run outside a transaction
+//! turns `autocommit` back on first, so a connection that alternates between the two pays
+//! one round trip per switch. A rollback nobody waits for
+//! (`Transaction::rollback_in_background`, a session closed after only reading) runs in a
+//! task of its own that holds the connection; its next operation waits for it.
+//!
 //! # Values and column types
 //!
 //! Parameters are bound, never spliced, through server-side prepared statements cached per
