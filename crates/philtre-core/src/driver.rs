@@ -177,7 +177,8 @@ pub trait Connection: Debug + Send {
     /// Runs SQL like [`batch`](Self::batch), but may return before the server answers. A
     /// driver overrides it only when it can promise that its next operation reaches the
     /// server after this one (PostgreSQL's client sends requests in order, so `BEGIN`
-    /// travels with the first statement instead of costing a round trip of its own). A
+    /// travels with the first statement instead of costing a round trip of its own; MySQL
+    /// runs a `ROLLBACK` in a task its next operation waits for). A
     /// failure that breaks the connection then shows at the next operation; any other
     /// failure is logged. For `BEGIN` and for rollbacks nobody waits on. The default is
     /// `batch`.
