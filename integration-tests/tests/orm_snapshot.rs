@@ -163,8 +163,8 @@ backend_test! {
 }
 
 backend_test! {
-    async fn hand_written_owned_rows_load_the_same(db) {
-        // a manual mapping that moves values out of the row (the documented one-liner)
+    async fn hand_written_from_values_loads_the_same(db) {
+        // a manual mapping that moves the driver's values out (the documented one-liner)
         #[derive(Debug, Clone, PartialEq)]
         struct Member {
             id: Option<i64>,
@@ -176,8 +176,11 @@ backend_test! {
             fn from_row(row: &Row) -> philtre::Result<Self> {
                 Ok(Member { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
             }
-            fn from_owned_row(row: Row) -> philtre::Result<Self> {
-                let (id, name, email) = row.into_typed()?;
+            fn from_values(
+                values: &mut [Value],
+                columns: &std::sync::Arc<[String]>,
+            ) -> philtre::Result<Self> {
+                let (id, name, email) = philtre::FromValues::from_values(values, columns)?;
                 Ok(Member { id, name, email })
             }
             fn to_values(&self) -> Vec<Value> {

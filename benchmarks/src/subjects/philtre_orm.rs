@@ -9,8 +9,10 @@
 //! in that column.
 
 use async_trait::async_trait;
+use philtre_orm::philtre::FromValues;
 use philtre_orm::prelude::*;
 use philtre_orm::Row;
+use std::sync::Arc;
 
 use crate::model::{NewUser, Post, User};
 use crate::orm::{Loaded, OrmSubject};
@@ -37,9 +39,12 @@ impl Mapped for OrmUser {
         })
     }
 
-    /// Loads move the row's values into the object (the docs' optional one-liner).
-    fn from_owned_row(row: Row) -> philtre_orm::Result<Self> {
-        let (id, name, hair_color) = row.into_typed()?;
+    /// Loads move the driver's values into the object (the docs' optional one-liner).
+    fn from_values(
+        values: &mut [Value],
+        columns: &Arc<[std::string::String]>,
+    ) -> philtre_orm::Result<Self> {
+        let (id, name, hair_color) = FromValues::from_values(values, columns)?;
         Ok(OrmUser {
             id,
             name,

@@ -75,13 +75,24 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     fn from_row(row: &Row) -> Result<Self>;
 
     /// Builds the object from a row it may take apart, so that every value (every string)
-    /// moves into the object instead of being copied. Sessions load through this.
+    /// moves into the object instead of being copied. The default calls
+    /// [`from_row`](Self::from_row); `#[derive(Model)]` overrides it.
+    fn from_owned_row(row: Row) -> Result<Self> {
+        Self::from_row(&row)
+    }
+
+    /// Builds the object from one row's values, in [`COLUMNS`](Self::COLUMNS) order, as the
+    /// driver decoded them: no [`Row`] is built, and every value may be moved out. Queries
+    /// load through this.
     ///
-    /// The default calls [`from_row`](Self::from_row). `#[derive(Model)]` overrides it,
-    /// and so can a hand-written mapping, in one line:
+    /// The default builds a `Row` for [`from_owned_row`](Self::from_owned_row).
+    /// `#[derive(Model)]` overrides it, and so can a hand-written mapping, in one line
+    /// ([`FromValues`](philtre::FromValues) is implemented for tuples):
     ///
     /// ```
     /// # use philtre_orm::prelude::*;
+    /// # use philtre_orm::philtre::FromValues;
+    /// # use std::sync::Arc;
     /// # struct User { id: Option<i64>, name: String, email: String }
     /// # impl Mapped for User {
     /// #     const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
@@ -89,14 +100,15 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     /// #         Ok(User { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
     /// #     }
     /// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name, self.email] }
-    /// fn from_owned_row(row: Row) -> philtre_orm::Result<Self> {
-    ///     let (id, name, email) = row.into_typed()?;    // in COLUMNS order
+    /// fn from_values(values: &mut [Value], columns: &Arc<[String]>) -> philtre_orm::Result<Self> {
+    ///     let (id, name, email) = FromValues::from_values(values, columns)?;
     ///     Ok(User { id, name, email })
     /// }
     /// # }
     /// ```
-    fn from_owned_row(row: Row) -> Result<Self> {
-        Self::from_row(&row)
+    fn from_values(values: &mut [Value], columns: &Arc<[String]>) -> Result<Self> {
+        let values = values.iter_mut().map(std::mem::take).collect();
+        Self::from_owned_row(Row::new(columns.clone(), values))
     }
 
     /// The column values, in [`COLUMNS`](Self::COLUMNS) order.
@@ -116,6 +128,15 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     /// The primary-key values, taken from [`to_values`](Self::to_values).
     fn primary_key(&self) -> Result<Vec<Value>> {
         Ok(mapping::<Self>()?.key_of(&self.to_values()))
+    }
+}
+
+/// The values at the primary key's positions `pk` (`NULL` where a row is short).
+pub(crate) fn key_values(pk: &[usize], values: &[Value]) -> crate::identity::KeyValues {
+    let at = |i: usize| values.get(i).cloned().unwrap_or(Value::Null);
+    match pk {
+        &[i] => smallvec::smallvec![at(i)],
+        pk => pk.iter().map(|&i| at(i)).collect(),
     }
 }
 
@@ -272,11 +293,7 @@ impl Mapping {
     /// The primary-key values within a full list of column values, without allocating
     /// for a single-column key.
     pub(crate) fn key_values(&self, values: &[Value]) -> crate::identity::KeyValues {
-        let at = |i: usize| values.get(i).cloned().unwrap_or(Value::Null);
-        match self.pk.as_slice() {
-            &[i] => smallvec::smallvec![at(i)],
-            pk => pk.iter().map(|&i| at(i)).collect(),
-        }
+        key_values(&self.pk, values)
     }
 
     /// Writes key values into a full list of column values.

@@ -120,10 +120,26 @@ impl Connection {
         &mut self,
         stmt: impl Executable,
     ) -> Result<Vec<T>> {
+        let mut sink = TypedRows::<T> {
+            columns: std::sync::Arc::from([]),
+            out: Vec::new(),
+        };
+        self.query_each(stmt, &mut sink).await?;
+        Ok(sink.out)
+    }
+
+    /// Runs a query and hands each row to `sink` as the driver decodes it: the column
+    /// names first, then every row's values in one buffer the sink may move them out of.
+    /// What [`query_as`](Self::query_as) and the ORM's loads are built on.
+    pub async fn query_each(
+        &mut self,
+        stmt: impl Executable,
+        sink: &mut dyn philtre_core::RowSink,
+    ) -> Result<()> {
         let compiled = stmt.compile(self.dialect())?;
         if !compiled.returns_rows {
             return Err(Error::InvalidStatement(format!(
-                "query_as needs a statement that returns rows; use execute for: {}",
+                "this needs a statement that returns rows; use execute for: {}",
                 compiled.sql
             )));
         }
@@ -133,15 +149,10 @@ impl Connection {
             tracing::info!(target: "philtre::engine", sql = %compiled.sql, params = ?compiled.params, "query");
         }
         let _recording = crate::record::start(&compiled.sql, &compiled.params);
-        let mut sink = TypedRows::<T> {
-            columns: std::sync::Arc::from([]),
-            out: Vec::new(),
-        };
         state
             .raw
-            .query_each(&compiled.sql, compiled.params, &mut sink)
-            .await?;
-        Ok(sink.out)
+            .query_each(&compiled.sql, compiled.params, sink)
+            .await
     }
 
     /// Runs an already compiled statement.

@@ -21,8 +21,9 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
         let (name, ty, column) = (&f.ident, &f.ty, &f.column);
         let i = Literal::usize_suffixed(i);
         let p = private_at(def, ty.span());
-        quote_spanned!(ty.span()=> #name: #p::take(&mut values, #i, #column, #p::field::<#ty>())?)
+        quote_spanned!(ty.span()=> #name: #p::take(&mut *values, #i, #column, #p::field::<#ty>())?)
     });
+    let take: Vec<TokenStream> = take.collect();
     let to_values = def.fields.iter().map(|f| field_value(def, &f.ident, &f.ty));
     let key_values = def.primary_key().map(|f| field_value(def, &f.ident, &f.ty));
     let set_key = def.primary_key().enumerate().map(|(i, f)| {
@@ -48,6 +49,13 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
 
             fn from_owned_row(row: #p::Row) -> #p::Result<Self> {
                 let mut values = #p::row_values(row);
+                ::std::result::Result::Ok(Self { #(#take),* })
+            }
+
+            fn from_values(
+                values: &mut [#p::Value],
+                _: &::std::sync::Arc<[::std::string::String]>,
+            ) -> #p::Result<Self> {
                 ::std::result::Result::Ok(Self { #(#take),* })
             }
 

@@ -152,6 +152,17 @@ fn rows_and_values_round_trip() -> philtre::Result<()> {
     // A short row is an error, not a panic.
     let short = Row::new(vec!["id".to_owned()].into(), vec![Value::Int(1)]);
     assert!(BlogPost::from_owned_row(short).is_err());
+    // Straight from the driver's buffer: the same object, and the same typed errors.
+    let mut values = row.clone().into_values();
+    assert_eq!(
+        BlogPost::from_values(&mut values, &row.columns().into())?,
+        post
+    );
+    let mut wrong = row.clone().into_values();
+    wrong[1] = Value::Int(5);
+    let err = BlogPost::from_values(&mut wrong, &row.columns().into()).unwrap_err();
+    assert_eq!(err.to_string(), by_ref.to_string());
+    assert!(BlogPost::from_values(&mut [Value::Int(1)], &row.columns().into()).is_err());
 
     let mut post = post;
     post.set_generated_key(&[Value::Int(41)])?;

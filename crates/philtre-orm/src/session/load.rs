@@ -4,11 +4,11 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
-use philtre::{func, select, CursorResult, Error, Expr, OrmError, Result, Row, Select};
+use philtre::{func, select, CursorResult, Error, Expr, OrmError, Result, Row, RowSink, Select};
 
 use super::{invalid_state, Session};
-use crate::identity::{IntoKey, Key, KeyKinds};
-use crate::mapping::{mapping, Mapped, Mapping};
+use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
+use crate::mapping::{key_values, mapping, Mapped, Mapping};
 use crate::object::{typed, AnyObj, Obj, ObjectState};
 
 impl Session {
@@ -110,22 +110,36 @@ impl Session {
         }
     }
 
-    /// One row of the mapped columns → the session's object for it.
-    ///
-    /// An object already in the identity map is returned as it is, unless it is expired,
-    /// in which case the row overwrites it. The row's values move into a new object; no
-    /// snapshot is taken (the first `write()` takes it).
+    /// One row of the mapped columns → the session's object for it (see
+    /// [`adopt`](Self::adopt)).
     pub(crate) fn load_row<T: Mapped>(
         &mut self,
         m: &Mapping,
         row: Row,
         check: &mut KeyCheck,
     ) -> Result<Obj<T>> {
-        let raw = Key::new(TypeId::of::<T>(), m.key_values(row.values()));
-        if let Some(any) = self.identity_obj(&raw) {
-            return refreshed::<T>(any, || T::from_owned_row(row));
-        }
+        let key = m.key_values(row.values());
         let value = T::from_owned_row(row)?;
+        self.adopt(m, key, value, check)
+    }
+
+    /// A value just built from a row whose primary-key values were `raw` → the session's
+    /// object for it.
+    ///
+    /// An object already in the identity map is returned as it is, unless it is expired,
+    /// in which case the value overwrites it. Otherwise the value becomes a new persistent
+    /// object; no snapshot is taken (the first `write()` takes it).
+    fn adopt<T: Mapped>(
+        &mut self,
+        m: &Mapping,
+        raw: KeyValues,
+        value: T,
+        check: &mut KeyCheck,
+    ) -> Result<Obj<T>> {
+        let raw = Key::new(TypeId::of::<T>(), raw);
+        if let Some(any) = self.identity_obj(&raw) {
+            return refreshed::<T>(any, value);
+        }
         let key = if check.trusts(m, &raw) {
             raw
         } else {
@@ -134,7 +148,7 @@ impl Session {
             if key == raw {
                 check.learn(m, &raw);
             } else if let Some(any) = self.identity_obj(&key) {
-                return refreshed::<T>(any, || Ok(value));
+                return refreshed::<T>(any, value);
             }
             key
         };
@@ -150,6 +164,9 @@ impl Session {
     }
 
     /// Runs a select of `T`'s mapped columns and loads the rows (after an autoflush).
+    ///
+    /// Rows become values as the driver decodes them ([`Mapped::from_values`]), with no
+    /// `Row` in between; the values become objects once the query has finished.
     pub(crate) async fn load_all<T: Mapped>(
         &mut self,
         m: &Mapping,
@@ -157,12 +174,19 @@ impl Session {
     ) -> Result<Vec<Obj<T>>> {
         self.check_usable()?;
         self.autoflush().await?;
-        let rows = self.run(stmt).await?.all();
-        self.objects.reserve(rows.len());
-        self.identity.reserve(rows.len());
+        let mut sink = Loading::<T> {
+            pk: &m.pk,
+            columns: Arc::from([]),
+            out: Vec::new(),
+        };
+        self.run_each(stmt, &mut sink).await?;
+        let loaded = sink.out;
+        self.objects.reserve(loaded.len());
+        self.identity.reserve(loaded.len());
         let mut check = KeyCheck::default();
-        rows.into_iter()
-            .map(|row| self.load_row::<T>(m, row, &mut check))
+        loaded
+            .into_iter()
+            .map(|(key, value)| self.adopt(m, key, value, &mut check))
             .collect()
     }
 
@@ -275,11 +299,8 @@ fn in_step(any: &Arc<dyn AnyObj>) {
 }
 
 /// A loaded row met an object of the session: the object, overwritten by the row's value
-/// (built by `fresh`) when it is expired, as it is otherwise.
-fn refreshed<T: Mapped>(
-    any: &Arc<dyn AnyObj>,
-    fresh: impl FnOnce() -> Result<T>,
-) -> Result<Obj<T>> {
+/// when it is expired, as it is otherwise.
+fn refreshed<T: Mapped>(any: &Arc<dyn AnyObj>, fresh: T) -> Result<Obj<T>> {
     let obj = typed::<T>(any).ok_or_else(|| {
         philtre::Error::from(OrmError::InvalidState {
             type_name: any.type_name(),
@@ -288,13 +309,39 @@ fn refreshed<T: Mapped>(
         })
     })?;
     if any.meta().lock().expired {
-        let value = fresh()?;
         *obj.cell.value.try_write().ok_or(OrmError::ObjectLocked {
             type_name: any.type_name(),
-        })? = value;
+        })? = fresh;
         in_step(any);
     }
     Ok(obj)
+}
+
+/// Collects a load's rows as (primary-key values, value) pairs while the driver decodes
+/// them.
+struct Loading<'m, T> {
+    /// The primary key's column positions.
+    pk: &'m [usize],
+    columns: Arc<[String]>,
+    out: Vec<(KeyValues, T)>,
+}
+
+impl<T: Mapped> RowSink for Loading<'_, T> {
+    fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
+        self.columns = names.clone();
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut [philtre::Value]) -> Result<()> {
+        let key = key_values(self.pk, values);
+        let value = T::from_values(values, &self.columns)?;
+        self.out.push((key, value));
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.out.clear();
+    }
 }
 
 /// Whether a load's raw row keys are already the keys its objects' `to_values` give.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use philtre::{CursorResult, Executable, OrmError, Result};
+use philtre::{CursorResult, Executable, OrmError, Result, RowSink};
 
 use super::Session;
 use crate::identity::Key;
@@ -51,6 +51,24 @@ impl Session {
         self.begin().await?;
         match self.tx.as_mut() {
             Some(tx) => tx.execute(stmt).await,
+            None => Err(philtre::Error::ConnectionLost(
+                "the session's transaction is gone".into(),
+            )),
+        }
+    }
+
+    /// Like [`run`](Self::run), for a query whose rows go to `sink` as they are decoded.
+    pub(crate) async fn run_each(
+        &mut self,
+        stmt: impl Executable,
+        sink: &mut dyn RowSink,
+    ) -> Result<()> {
+        if self.config.autocommit && self.tx.is_none() {
+            return self.engine.connect().await?.query_each(stmt, sink).await;
+        }
+        self.begin().await?;
+        match self.tx.as_mut() {
+            Some(tx) => tx.query_each(stmt, sink).await,
             None => Err(philtre::Error::ConnectionLost(
                 "the session's transaction is gone".into(),
             )),
