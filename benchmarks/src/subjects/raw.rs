@@ -47,6 +47,28 @@ fn sql(template: &str, backend: Backend) -> String {
     out
 }
 
+/// Each statement's text for one backend, built once (as a program would hold it in a
+/// constant), so that no call pays for building it.
+struct Sql {
+    get_user: String,
+    select_users: String,
+    join: String,
+    insert_one: String,
+    update_hair: String,
+}
+
+impl Sql {
+    fn for_backend(backend: Backend) -> Sql {
+        Sql {
+            get_user: get_user_sql(backend),
+            select_users: sql(SELECT_USERS, backend),
+            join: sql(JOIN, backend),
+            insert_one: sql(INSERT_ONE, backend),
+            update_hair: sql(UPDATE_HAIR, backend),
+        }
+    }
+}
+
 fn get_user_sql(backend: Backend) -> String {
     format!(
         "{GET_USER}{}",
@@ -91,6 +113,7 @@ pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn S
     drop(warm);
     Ok(Box::new(Raw {
         backend: target.backend,
+        sql: Sql::for_backend(target.backend),
         pool,
     }))
 }
@@ -158,6 +181,7 @@ impl managed::Manager for RawManager {
 
 struct Raw {
     backend: Backend,
+    sql: Sql,
     pool: managed::Pool<RawManager>,
 }
 
@@ -236,12 +260,12 @@ impl Subject for Raw {
         let mut conn = self.conn().await?;
         Ok(match &mut *conn {
             RawConn::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(&get_user_sql(self.backend))?;
+                let mut stmt = c.prepare_cached(&self.sql.get_user)?;
                 stmt.query_row([id], sqlite_user)?
             }
             RawConn::Postgres(c, s) => pg_user(&c.query_one(&s.get_user, &[&id]).await?)?,
             RawConn::Mysql(c) => {
-                let row: Option<MyUser> = c.exec_first(get_user_sql(self.backend), (id,)).await?;
+                let row: Option<MyUser> = c.exec_first(&self.sql.get_user, (id,)).await?;
                 my_user(row.ok_or("no such user")?)
             }
         })
@@ -252,7 +276,7 @@ impl Subject for Raw {
         let end = first + n;
         Ok(match &mut *conn {
             RawConn::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(&sql(SELECT_USERS, self.backend))?;
+                let mut stmt = c.prepare_cached(&self.sql.select_users)?;
                 let rows = stmt.query_map([first, end], sqlite_user)?;
                 rows.collect::<Result<_, _>>()?
             }
@@ -263,7 +287,7 @@ impl Subject for Raw {
                 .map(pg_user)
                 .collect::<Result<_, _>>()?,
             RawConn::Mysql(c) => {
-                c.exec_map(sql(SELECT_USERS, self.backend), (first, end), my_user)
+                c.exec_map(&self.sql.select_users, (first, end), my_user)
                     .await?
             }
         })
@@ -273,7 +297,7 @@ impl Subject for Raw {
         let mut conn = self.conn().await?;
         Ok(match &mut *conn {
             RawConn::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(&sql(JOIN, self.backend))?;
+                let mut stmt = c.prepare_cached(&self.sql.join)?;
                 let rows =
                     stmt.query_map([hair_color], |r| Ok((sqlite_user(r)?, sqlite_post(r)?)))?;
                 rows.collect::<Result<_, _>>()?
@@ -285,7 +309,7 @@ impl Subject for Raw {
                 .map(|r| Ok::<_, tokio_postgres::Error>((pg_user(r)?, pg_post(r)?)))
                 .collect::<Result<_, _>>()?,
             RawConn::Mysql(c) => {
-                let rows: Vec<MyJoin> = c.exec(sql(JOIN, self.backend), (hair_color,)).await?;
+                let rows: Vec<MyJoin> = c.exec(&self.sql.join, (hair_color,)).await?;
                 rows.into_iter()
                     .map(|(id, name, hair_color, pid, user_id, title, body)| {
                         let post = match (pid, user_id, title, body) {
@@ -359,7 +383,7 @@ impl Subject for Raw {
             RawConn::Sqlite(c) => {
                 let tx = c.transaction()?;
                 {
-                    let mut stmt = tx.prepare_cached(&sql(INSERT_ONE, self.backend))?;
+                    let mut stmt = tx.prepare_cached(&self.sql.insert_one)?;
                     for r in rows {
                         stmt.execute((&r.name, &r.hair_color))?;
                     }
@@ -378,7 +402,7 @@ impl Subject for Raw {
             }
             RawConn::Mysql(c) => {
                 let mut tx = c.start_transaction(mysql_async::TxOpts::default()).await?;
-                let stmt = sql(INSERT_ONE, self.backend);
+                let stmt = &self.sql.insert_one;
                 for r in rows {
                     tx.exec_drop(&stmt, (&r.name, &r.hair_color)).await?;
                 }
@@ -418,11 +442,11 @@ impl OrmSubject for Raw {
             RawConn::Sqlite(c) => {
                 let tx = c.transaction()?;
                 {
-                    let mut select = tx.prepare_cached(&sql(SELECT_USERS, self.backend))?;
+                    let mut select = tx.prepare_cached(&self.sql.select_users)?;
                     let mut users: Vec<User> = select
                         .query_map([first, end], sqlite_user)?
                         .collect::<Result<_, _>>()?;
-                    let mut update = tx.prepare_cached(&sql(UPDATE_HAIR, self.backend))?;
+                    let mut update = tx.prepare_cached(&self.sql.update_hair)?;
                     for u in &mut users {
                         u.hair_color = Some(hair_color.to_owned());
                         update.execute((&u.hair_color, u.id))?;
@@ -452,9 +476,9 @@ impl OrmSubject for Raw {
             RawConn::Mysql(c) => {
                 let mut tx = c.start_transaction(mysql_async::TxOpts::default()).await?;
                 let mut users: Vec<User> = tx
-                    .exec_map(sql(SELECT_USERS, self.backend), (first, end), my_user)
+                    .exec_map(&self.sql.select_users, (first, end), my_user)
                     .await?;
-                let update = sql(UPDATE_HAIR, self.backend);
+                let update = &self.sql.update_hair;
                 for u in &mut users {
                     u.hair_color = Some(hair_color.to_owned());
                     tx.exec_drop(&update, (&u.hair_color, u.id)).await?;
