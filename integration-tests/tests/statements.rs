@@ -36,6 +36,21 @@ backend_test! {
             .await?
             .scalars()?;
         assert_eq!(titles, ["a1", "a2", "b1"]);
+
+        // executemany reports no keys, so it asks for none: no RETURNING row per insert.
+        let recorder = philtre::QueryRecorder::new();
+        recorder
+            .scope(conn.execute_many(
+                &posts.insert(),
+                [
+                    vec![("user_id", Value::from(3)), ("title", "c1".into())],
+                    vec![("user_id", 3.into()), ("title", "c2".into())],
+                ],
+            ))
+            .await?;
+        let sent = recorder.take();
+        assert!(sent.iter().any(|q| q.statement.starts_with("INSERT")), "{sent:?}");
+        assert!(sent.iter().all(|q| !q.statement.contains("RETURNING")), "{sent:?}");
         Ok(())
     }
 }

@@ -147,6 +147,16 @@ fn insert_reads_generated_key_through_returning() {
     assert_eq!(c.params, params!["admin", "admin@localhost"]);
     assert_eq!(c.primary_key, Some(InsertedKey::Returning));
 
+    // implicit_returning(false): no RETURNING, and no key to read back.
+    let c = u
+        .insert()
+        .implicit_returning(false)
+        .value("name", "admin")
+        .compile(&PG)
+        .unwrap();
+    assert_eq!(c.sql, "INSERT INTO \"users\" (\"name\") VALUES ($1)");
+    assert_eq!(c.primary_key, Some(InsertedKey::LastInsertId));
+
     // A given key needs no RETURNING.
     let c = u
         .insert()

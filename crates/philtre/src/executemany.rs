@@ -89,7 +89,9 @@ impl Connection {
     /// All rows or none: outside a transaction, the rows are written in one of their own.
     /// PostgreSQL pipelines them; SQLite runs them in one call on the connection; on MySQL
     /// they are sent as multi-row `INSERT`s of up to 1,000 rows each, since each statement
-    /// costs a round trip there. `last_insert_id` is the id of the last row.
+    /// costs a round trip there. `last_insert_id` is the id of the last row where the
+    /// driver reports one (SQLite, MySQL); PostgreSQL reports none, as it would need a
+    /// `RETURNING` row from every insert.
     pub async fn execute_many<C, V, R>(
         &mut self,
         insert: &Insert,
@@ -127,7 +129,12 @@ impl Connection {
             .iter()
             .cloned()
             .zip(batch.rows[0].iter().cloned());
-        let compiled = insert.clone().values(first).compile(self.dialect())?;
+        // Keys are not reported for executemany, so no RETURNING row per insert.
+        let compiled = insert
+            .clone()
+            .implicit_returning(false)
+            .values(first)
+            .compile(self.dialect())?;
         // Columns filled from defaults come after the named ones, as compiled.
         let defaults = &compiled.params[batch.names.len()..];
         let param_sets: Vec<Vec<Value>> = batch

@@ -106,7 +106,7 @@ fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option
             if columns.contains(&auto.name.as_str()) {
                 return None;
             }
-            if dialect.implicit_returning() && ins.returning.is_empty() {
+            if dialect.implicit_returning() && ins.implicit_returning && ins.returning.is_empty() {
                 Some(InsertedKey::Returning)
             } else {
                 Some(InsertedKey::LastInsertId)

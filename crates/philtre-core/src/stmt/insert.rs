@@ -10,6 +10,9 @@ pub struct Insert {
     pub table: Table,
     pub rows: Vec<Vec<(String, Expr)>>,
     pub returning: Vec<Expr>,
+    /// Whether a dialect that can (PostgreSQL) appends `RETURNING <primary key>` to learn
+    /// a generated key (SQLAlchemy's `implicit_returning`). Default `true`.
+    pub implicit_returning: bool,
 }
 
 impl Insert {
@@ -43,6 +46,13 @@ impl Insert {
         self
     }
 
+    /// `implicit_returning(false)`: no `RETURNING` clause just to learn the generated key
+    /// (executemany does not report it, and the server would send a row per insert).
+    pub fn implicit_returning(mut self, on: bool) -> Self {
+        self.implicit_returning = on;
+        self
+    }
+
     /// `RETURNING ...` (SQLite 3.35+, PostgreSQL, MariaDB 10.5+).
     pub fn returning(mut self, columns: impl IntoIterator<Item = Expr>) -> Self {
         self.returning = columns.into_iter().collect();
@@ -63,6 +73,7 @@ impl Table {
             table: self.clone(),
             rows: Vec::new(),
             returning: Vec::new(),
+            implicit_returning: true,
         }
     }
 }
