@@ -203,6 +203,20 @@ impl Connection for SqliteConnection {
             .await
     }
 
+    /// All sets in one call on the connection (one hop, one cached statement).
+    async fn execute_each(
+        &mut self,
+        sql: &str,
+        param_sets: Vec<Vec<Value>>,
+    ) -> Result<Vec<ExecResult>> {
+        let sql = sql.to_owned();
+        self.handle
+            .call(Shape::Script, move |c, _| {
+                exec::execute_each(c, &sql, &param_sets)
+            })
+            .await
+    }
+
     async fn batch(&mut self, sql: &str) -> Result<()> {
         if let Some(control) = exec::transaction_control(sql) {
             return self

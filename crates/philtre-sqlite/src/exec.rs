@@ -128,6 +128,21 @@ pub(crate) fn execute_many(
     result
 }
 
+/// Runs one prepared statement once per parameter set, each set's own result in order;
+/// stops at the first error (the caller owns the transaction).
+pub(crate) fn execute_each(
+    conn: &Connection,
+    sql: &str,
+    param_sets: &[Vec<Value>],
+) -> Result<Vec<ExecResult>> {
+    let mut stmt = prepare(conn, sql)?;
+    let insert = is_insert(sql);
+    param_sets
+        .iter()
+        .map(|params| run(conn, &mut stmt, params, insert))
+        .collect()
+}
+
 /// `sql` as the static string of a statement every transaction runs (`BEGIN`, `COMMIT`,
 /// `ROLLBACK`), if it is one: those go through [`control`].
 pub(crate) fn transaction_control(sql: &str) -> Option<&'static str> {

@@ -1,14 +1,15 @@
 //! One compiled statement, many parameter sets, each set's own result: what the ORM's
 //! flush needs to send a whole group of INSERTs or UPDATEs at once.
 
-use philtre_core::{Result, Rows, Value};
+use philtre_core::{ExecResult, Result, Rows, Value};
 
 use crate::connection::Connection;
 
 impl Connection {
     /// Runs the compiled statement `sql` once per parameter set and returns each set's
-    /// rows affected, in order. PostgreSQL sends them all at once (pipelined); the other
-    /// backends run them one after another. Stops at the first error.
+    /// result (rows affected, and the insert id where the driver reports one), in order.
+    /// PostgreSQL sends them all at once (pipelined); SQLite runs them in one call on the
+    /// connection; MySQL one after another. Stops at the first error.
     ///
     /// All sets or none: outside a transaction, they run in one of their own.
     ///
@@ -25,6 +26,7 @@ impl Connection {
     ///         vec![Value::from(30), Value::from(3)],
     ///     ])
     ///     .await?;
+    /// let found: Vec<u64> = found.iter().map(|r| r.rows_affected).collect();
     /// assert_eq!(found, [1, 0]);   // the second UPDATE found no row
     /// # Ok(()) }
     /// ```
@@ -32,7 +34,7 @@ impl Connection {
         &mut self,
         sql: &str,
         param_sets: Vec<Vec<Value>>,
-    ) -> Result<Vec<u64>> {
+    ) -> Result<Vec<ExecResult>> {
         let many = param_sets.len() > 1;
         self.all_or_nothing(many, async |c: &mut Connection| {
             c.execute_each_here(sql, param_sets).await
@@ -45,7 +47,7 @@ impl Connection {
         &mut self,
         sql: &str,
         param_sets: Vec<Vec<Value>>,
-    ) -> Result<Vec<u64>> {
+    ) -> Result<Vec<ExecResult>> {
         let echo = self.engine().echo();
         let state = self.ready().await?;
         if echo {
@@ -53,8 +55,7 @@ impl Connection {
         }
         let _recording =
             crate::record::start_many(sql, param_sets.iter().flatten(), param_sets.len());
-        let results = state.raw.execute_each(sql, param_sets).await?;
-        Ok(results.into_iter().map(|r| r.rows_affected).collect())
+        state.raw.execute_each(sql, param_sets).await
     }
 
     /// Runs the compiled query `sql` once per parameter set and returns each set's rows,

@@ -235,25 +235,13 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
             .into_iter()
             .map(|rows| rows.rows.into_iter().next().map(Row::into_values))
             .collect(),
-        Some(InsertedKey::LastInsertId) => {
-            // No RETURNING (MySQL): one statement at a time, for each one's insert id.
-            let mut keys = Vec::with_capacity(sets.len());
-            for params in sets {
-                let one = Compiled {
-                    sql: compiled.sql.clone(),
-                    params,
-                    returns_rows: compiled.returns_rows,
-                    primary_key: Some(InsertedKey::LastInsertId),
-                };
-                keys.push(
-                    tx.run(one)
-                        .await?
-                        .inserted_primary_key()
-                        .map(<[Value]>::to_vec),
-                );
-            }
-            keys
-        }
+        // No RETURNING (SQLite, MySQL): each insert's own id.
+        Some(InsertedKey::LastInsertId) => tx
+            .execute_each(&compiled.sql, sets)
+            .await?
+            .into_iter()
+            .map(|r| r.last_insert_id.map(|id| vec![Value::Int(id)]))
+            .collect(),
         _ => {
             tx.execute_each(&compiled.sql, sets).await?;
             vec![None; steps.len()]
@@ -379,7 +367,12 @@ async fn update_group(
         Ok(set)
     };
     let found: Vec<u64> = match param_sets(&mut compiled, steps.len(), checked)? {
-        Some(sets) => tx.execute_each(&compiled.sql, sets).await?,
+        Some(sets) => tx
+            .execute_each(&compiled.sql, sets)
+            .await?
+            .into_iter()
+            .map(|r| r.rows_affected)
+            .collect(),
         None => {
             let mut found = Vec::with_capacity(steps.len());
             for (step, old) in steps.iter().zip(&old_keys) {
