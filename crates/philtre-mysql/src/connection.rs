@@ -423,9 +423,10 @@ impl Connection for MysqlConnection {
         if sql != "ROLLBACK" || self.background.is_some() || self.in_flight || self.lost {
             return self.run_batch(sql).await;
         }
-        let (Some(mut conn), Ok(runtime)) =
-            (self.conn.take(), tokio::runtime::Handle::try_current())
-        else {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return self.run_batch(sql).await;
+        };
+        let Some(mut conn) = self.conn.take() else {
             return self.run_batch(sql).await;
         };
         self.in_transaction = false;
