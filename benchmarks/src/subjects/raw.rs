@@ -412,7 +412,7 @@ impl Subject for Raw {
                 let mut tx = c.start_transaction(mysql_async::TxOpts::default()).await?;
                 let stmt = &self.sql.insert_one;
                 for r in rows {
-                    tx.exec_drop(&stmt, (&r.name, &r.hair_color)).await?;
+                    tx.exec_drop(stmt, (&r.name, &r.hair_color)).await?;
                 }
                 tx.commit().await?;
             }
@@ -489,7 +489,7 @@ impl OrmSubject for Raw {
                 let update = &self.sql.update_hair;
                 for u in &mut users {
                     u.hair_color = Some(hair_color.to_owned());
-                    tx.exec_drop(&update, (&u.hair_color, u.id)).await?;
+                    tx.exec_drop(update, (&u.hair_color, u.id)).await?;
                 }
                 tx.commit().await?;
             }
