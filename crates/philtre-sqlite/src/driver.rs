@@ -10,7 +10,7 @@ use philtre_core::{
 use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
-use crate::handle::{Attempt, Budget, Handle, Shape};
+use crate::handle::{Attempt, Budget, Guard, Handle, Shape};
 use crate::options::Options;
 use crate::{exec, reflect};
 
@@ -90,6 +90,7 @@ impl Driver for SqliteDriver {
             handle,
             long_queries: HashSet::new(),
             last_names: exec::LastNames::default(),
+            pending_begin: false,
         }))
     }
 }
@@ -105,6 +106,32 @@ pub struct SqliteConnection {
     /// start over every time. One that then runs short is forgotten.
     long_queries: HashSet<String>,
     last_names: exec::LastNames,
+    /// A `BEGIN` that waits for the transaction's first operation (see `batch_unawaited`).
+    pending_begin: bool,
+}
+
+impl SqliteConnection {
+    /// Takes the connection; a `BEGIN` deferred by `batch_unawaited` runs first. A
+    /// deferred `BEGIN` takes no lock, so it cannot find the database busy.
+    async fn acquire(&mut self) -> Result<Guard> {
+        let conn = self.handle.acquire().await?;
+        if self.pending_begin {
+            self.pending_begin = false;
+            exec::control(&conn, "BEGIN")?;
+        }
+        Ok(conn)
+    }
+
+    /// Runs `op` on the connection (inline when quick, see [`Handle::run`]), after any
+    /// deferred `BEGIN`.
+    async fn call<R, F>(&mut self, shape: Shape, op: F) -> Result<R>
+    where
+        F: Fn(&mut rusqlite::Connection, &Budget<'_>) -> Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let conn = self.acquire().await?;
+        self.handle.run(conn, shape, op).await
+    }
 }
 
 /// Whether the current tokio runtime is multi-threaded (where `block_in_place` works).
@@ -126,11 +153,10 @@ const LONG_QUERIES_KEPT: usize = 64;
 impl Connection for SqliteConnection {
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
         let sql = sql.to_owned();
-        self.handle
-            .call(Shape::Statement, move |c, b| {
-                exec::execute(c, b, &sql, &params)
-            })
-            .await
+        self.call(Shape::Statement, move |c, b| {
+            exec::execute(c, b, &sql, &params)
+        })
+        .await
     }
 
     async fn query_each(
@@ -139,7 +165,7 @@ impl Connection for SqliteConnection {
         params: Vec<Value>,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        let mut conn = self.handle.acquire().await?;
+        let mut conn = self.acquire().await?;
         let known_long = !self.long_queries.is_empty() && self.long_queries.contains(sql);
         // A long query on a multi-threaded runtime runs here, whole, with the worker's
         // other tasks handed to another thread (block_in_place): rows go straight to the
@@ -196,11 +222,10 @@ impl Connection for SqliteConnection {
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
         let sql = sql.to_owned();
-        self.handle
-            .call(Shape::Script, move |c, _| {
-                exec::execute_many(c, &sql, &param_sets)
-            })
-            .await
+        self.call(Shape::Script, move |c, _| {
+            exec::execute_many(c, &sql, &param_sets)
+        })
+        .await
     }
 
     /// All sets in one call on the connection (one hop, one cached statement).
@@ -210,35 +235,47 @@ impl Connection for SqliteConnection {
         param_sets: Vec<Vec<Value>>,
     ) -> Result<Vec<ExecResult>> {
         let sql = sql.to_owned();
-        self.handle
-            .call(Shape::Script, move |c, _| {
-                exec::execute_each(c, &sql, &param_sets)
-            })
-            .await
+        self.call(Shape::Script, move |c, _| {
+            exec::execute_each(c, &sql, &param_sets)
+        })
+        .await
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {
         if let Some(control) = exec::transaction_control(sql) {
+            if self.pending_begin && control != "BEGIN" {
+                // The transaction ran nothing: there is nothing to end.
+                self.pending_begin = false;
+                return Ok(());
+            }
             return self
-                .handle
                 .call(Shape::Script, move |c, _| exec::control(c, control))
                 .await;
         }
         let sql = sql.to_owned();
-        self.handle
-            .call(Shape::Script, move |c, _| {
-                c.execute_batch(&sql).map_err(crate::errors::map_error)
-            })
-            .await
+        self.call(Shape::Script, move |c, _| {
+            c.execute_batch(&sql).map_err(crate::errors::map_error)
+        })
+        .await
+    }
+
+    /// `BEGIN` waits for the transaction's first operation and runs with it, under the
+    /// same hold on the connection; a transaction that ends before running anything costs
+    /// nothing.
+    async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
+        if sql == "BEGIN" && !self.pending_begin {
+            self.pending_begin = true;
+            return Ok(());
+        }
+        self.batch(sql).await
     }
 
     async fn ping(&mut self) -> Result<()> {
-        self.handle
-            .call(Shape::Statement, |c, _| {
-                c.query_row("SELECT 1", [], |_| Ok(()))
-                    .map_err(crate::errors::map_error)
-            })
-            .await
+        self.call(Shape::Statement, |c, _| {
+            c.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(crate::errors::map_error)
+        })
+        .await
     }
 
     fn is_usable(&self) -> bool {
@@ -246,17 +283,15 @@ impl Connection for SqliteConnection {
     }
 
     async fn table_names(&mut self) -> Result<Vec<String>> {
-        self.handle
-            .call(Shape::Statement, |c, _| reflect::table_names(c))
+        self.call(Shape::Statement, |c, _| reflect::table_names(c))
             .await
     }
 
     async fn reflect_table(&mut self, name: &str) -> Result<Option<Table>> {
         let name = name.to_owned();
-        self.handle
-            .call(Shape::Statement, move |c, _| {
-                reflect::reflect_table(c, &name)
-            })
-            .await
+        self.call(Shape::Statement, move |c, _| {
+            reflect::reflect_table(c, &name)
+        })
+        .await
     }
 }

@@ -161,14 +161,13 @@ impl Handle {
         })
     }
 
-    /// Runs `op` on the connection: inline if it is free and the operation is quick, else
-    /// on the blocking pool (see the module docs).
-    pub(crate) async fn call<R, F>(&self, shape: Shape, op: F) -> Result<R>
+    /// Runs `op` on a connection taken with [`acquire`](Self::acquire): inline if the
+    /// operation is quick, else on the blocking pool (see the module docs).
+    pub(crate) async fn run<R, F>(&self, mut conn: Guard, shape: Shape, op: F) -> Result<R>
     where
         F: Fn(&mut Connection, &Budget<'_>) -> Result<R> + Send + 'static,
         R: Send + 'static,
     {
-        let mut conn = self.acquire().await?;
         match self.attempt(&mut conn, shape, |c, b| op(c, b)) {
             Attempt::Done(result) => result,
             Attempt::Retry { .. } => {

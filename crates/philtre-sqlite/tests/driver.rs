@@ -204,6 +204,45 @@ async fn execute_many_is_atomic_outside_a_transaction() -> Result<()> {
 }
 
 #[tokio::test]
+async fn an_unawaited_begin_runs_with_the_first_operation() -> Result<()> {
+    let db = TempDb::new("lazy_begin");
+    let mut conn = db.connect().await?;
+    let mut other = db.connect().await?;
+    conn.batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        .await?;
+    // The transaction holds what its first statement wrote until it ends.
+    conn.batch_unawaited("BEGIN").await?;
+    conn.execute("INSERT INTO t (v) VALUES ('a')", vec![])
+        .await?;
+    let seen = other.query("SELECT count(*) FROM t", vec![]).await?;
+    assert_eq!(
+        seen.rows[0].values(),
+        [Value::Int(0)],
+        "uncommitted row seen"
+    );
+    conn.batch("ROLLBACK").await?;
+    // A transaction that ran nothing ends without touching the database, and the
+    // connection is back in autocommit: a plain insert is seen at once.
+    conn.batch_unawaited("BEGIN").await?;
+    conn.batch("COMMIT").await?;
+    conn.execute("INSERT INTO t (v) VALUES ('b')", vec![])
+        .await?;
+    let seen = other.query("SELECT v FROM t", vec![]).await?;
+    assert_eq!(seen.rows.len(), 1);
+    assert_eq!(seen.rows[0].values(), [Value::from("b")]);
+    // A savepoint inside a lazily begun transaction begins it first.
+    conn.batch_unawaited("BEGIN").await?;
+    conn.batch("SAVEPOINT s").await?;
+    conn.execute("INSERT INTO t (v) VALUES ('c')", vec![])
+        .await?;
+    conn.batch("ROLLBACK TO SAVEPOINT s").await?;
+    conn.batch("COMMIT").await?;
+    let n = other.query("SELECT count(*) FROM t", vec![]).await?;
+    assert_eq!(n.rows[0].values(), [Value::Int(1)]);
+    Ok(())
+}
+
+#[tokio::test]
 async fn errors_map_to_kinds() -> Result<()> {
     let db = TempDb::new("errors");
     let mut conn = db.connect().await?;
