@@ -78,6 +78,37 @@ backend_test! {
 }
 
 backend_test! {
+    [postgres, mysql]
+    async fn rollback_nobody_waits_for_on_a_killed_session_is_connection_lost(db) {
+        // The rollback runs after the call returns (queued on PostgreSQL, in a task of its
+        // own on MySQL); its failure shows at the connection's next use, typed.
+        let engine = db.engine_builder().pool_size(1).max_overflow(0).build()?;
+        let users = db.users_table_on(&engine).await?;
+        let (id_sql, kill_sql) = match db.backend {
+            TestBackend::postgres => ("select pg_backend_pid()", "select pg_terminate_backend(:1)"),
+            _ => ("select connection_id()", "kill :1"),
+        };
+        let mut victim = engine.connect().await?;
+        let mut tx = victim.begin().await?;
+        tx.execute(users.insert().value("name", "never")).await?;
+        let id: i64 = tx.execute(id_sql).await?.scalar_one()?;
+        db.engine.execute(text(kill_sql).params(params![id])).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tx.rollback_in_background().await?;
+        let err = victim.execute("select 1").await.unwrap_err();
+        assert!(err.is_connection_lost(), "{err:?}");
+        drop(victim);
+        // Nothing was written, and the pool's next connection is a new, working one.
+        let mut fresh = engine.connect().await?;
+        let new_id: i64 = fresh.execute(id_sql).await?.scalar_one()?;
+        assert_ne!(new_id, id);
+        drop(fresh);
+        assert_eq!(count(&db, &users).await?, 0);
+        Ok(())
+    }
+}
+
+backend_test! {
     [sqlite]
     async fn locked_database_waits_then_reports_busy(db) {
         let users = db.users_table().await?;
