@@ -131,6 +131,35 @@ impl Connection {
     /// Runs a query and hands each row to `sink` as the driver decodes it: the column
     /// names first, then every row's values in one buffer the sink may move them out of.
     /// What [`query_as`](Self::query_as) and the ORM's loads are built on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre::Result<()> {
+    /// use std::sync::Arc;
+    /// use philtre::prelude::*;
+    /// use philtre::RowSink;
+    ///
+    /// /// Sums the first column without keeping any row.
+    /// struct Total(i64);
+    /// impl RowSink for Total {
+    ///     fn columns(&mut self, _: &Arc<[String]>) -> philtre::Result<()> { Ok(()) }
+    ///     fn row(&mut self, values: &mut [Value]) -> philtre::Result<()> {
+    ///         if let Value::Int(x) = values[0] {
+    ///             self.0 += x;
+    ///         }
+    ///         Ok(())
+    ///     }
+    ///     fn reset(&mut self) { self.0 = 0; }   // the driver is starting over
+    /// }
+    ///
+    /// let engine = create_engine("sqlite://")?;
+    /// let mut conn = engine.connect().await?;
+    /// conn.execute("create table t (x integer)").await?;
+    /// conn.execute("insert into t (x) values (1), (2), (39)").await?;
+    /// let mut total = Total(0);
+    /// conn.query_each(text("select x from t"), &mut total).await?;
+    /// assert_eq!(total.0, 42);
+    /// # Ok(()) }
+    /// ```
     pub async fn query_each(
         &mut self,
         stmt: impl Executable,

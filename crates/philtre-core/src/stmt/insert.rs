@@ -48,6 +48,7 @@ impl Insert {
 
     /// `implicit_returning(false)`: no `RETURNING` clause just to learn the generated key
     /// (executemany does not report it, and the server would send a row per insert).
+    /// PostgreSQL's golden-SQL tests show both forms.
     pub fn implicit_returning(mut self, on: bool) -> Self {
         self.implicit_returning = on;
         self
