@@ -156,14 +156,31 @@ impl MysqlConnection {
         Ok(())
     }
 
-    /// Runs a query under the busy mark (used by reflection too).
-    pub(crate) async fn fetch(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
+    /// Runs `op` under the busy mark, outside any transaction philtre began.
+    async fn statement<T>(
+        &mut self,
+        op: impl AsyncFnOnce(&mut Conn, &mut StatementCache) -> Result<T>,
+    ) -> Result<T> {
         self.enter_statement().await?;
+        self.finish(op).await
+    }
+
+    /// Runs `op` for an operation that has entered, then leaves.
+    async fn finish<T>(
+        &mut self,
+        op: impl AsyncFnOnce(&mut Conn, &mut StatementCache) -> Result<T>,
+    ) -> Result<T> {
         let result = match self.parts() {
-            Ok((conn, cache)) => query(conn, cache, sql, params).await,
+            Ok((conn, cache)) => op(conn, cache).await,
             Err(e) => Err(e),
         };
         self.leave(result)
+    }
+
+    /// Runs a query under the busy mark (used by reflection too).
+    pub(crate) async fn fetch(&mut self, sql: &str, params: Vec<Value>) -> Result<Rows> {
+        self.statement(async |conn, cache| query(conn, cache, sql, params).await)
+            .await
     }
 
     /// Whether the server is MariaDB rather than MySQL (asked once, then remembered).
@@ -198,10 +215,9 @@ impl MysqlConnection {
             Control::Begin if !self.in_transaction => "SET autocommit=0",
             _ => sql,
         };
-        let result = match self.parts() {
-            Ok((conn, _)) => conn.query_drop(sql).await.map_err(map_error),
-            Err(e) => Err(e),
-        };
+        let result = self
+            .finish(async |conn, _| conn.query_drop(sql).await.map_err(map_error))
+            .await;
         match kind {
             Control::Begin if result.is_ok() => {
                 if sql == "SET autocommit=0" {
@@ -212,7 +228,7 @@ impl MysqlConnection {
             Control::End => self.in_transaction = false,
             _ => {}
         }
-        self.leave(result)
+        result
     }
 }
 
@@ -382,12 +398,8 @@ async fn execute_many(
 #[async_trait]
 impl Connection for MysqlConnection {
     async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<ExecResult> {
-        self.enter_statement().await?;
-        let result = match self.parts() {
-            Ok((conn, cache)) => execute(conn, cache, sql, params).await,
-            Err(e) => Err(e),
-        };
-        self.leave(result)
+        self.statement(async |conn, cache| execute(conn, cache, sql, params).await)
+            .await
     }
 
     async fn query_each(
@@ -396,21 +408,13 @@ impl Connection for MysqlConnection {
         params: Vec<Value>,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        self.enter_statement().await?;
-        let result = match self.parts() {
-            Ok((conn, cache)) => query_each(conn, cache, sql, params, sink).await,
-            Err(e) => Err(e),
-        };
-        self.leave(result)
+        self.statement(async |conn, cache| query_each(conn, cache, sql, params, sink).await)
+            .await
     }
 
     async fn execute_many(&mut self, sql: &str, param_sets: Vec<Vec<Value>>) -> Result<ExecResult> {
-        self.enter_statement().await?;
-        let result = match self.parts() {
-            Ok((conn, cache)) => execute_many(conn, cache, sql, param_sets).await,
-            Err(e) => Err(e),
-        };
-        self.leave(result)
+        self.statement(async |conn, cache| execute_many(conn, cache, sql, param_sets).await)
+            .await
     }
 
     async fn batch(&mut self, sql: &str) -> Result<()> {
@@ -439,11 +443,8 @@ impl Connection for MysqlConnection {
 
     async fn ping(&mut self) -> Result<()> {
         self.enter().await?;
-        let result = match self.parts() {
-            Ok((conn, _)) => conn.ping().await.map_err(map_error),
-            Err(e) => Err(e),
-        };
-        self.leave(result)
+        self.finish(async |conn, _| conn.ping().await.map_err(map_error))
+            .await
     }
 
     fn is_usable(&self) -> bool {
