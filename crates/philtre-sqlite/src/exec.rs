@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use philtre_core::{ExecResult, Result, RowSink, Rows, Value};
-use rusqlite::{CachedStatement, Connection, Statement};
+use rusqlite::{CachedStatement, Column, Connection, Statement};
 
 use crate::convert::{decode, encode, Decl};
 use crate::errors::map_error;
@@ -42,13 +42,12 @@ pub(crate) fn query_each(
     let mut stmt = prepare(conn, sql)?;
     budget.allow_for_read_only(stmt.readonly());
     bind(&mut stmt, params)?;
-    let count = stmt.column_count();
-    sink.columns(&last_names.of(&stmt)?)?;
-    let decls: Vec<Decl> = stmt
-        .columns()
-        .iter()
-        .map(|c| Decl::of(c.decl_type()))
-        .collect();
+    // One pass over the columns gives both names and declared types.
+    let columns = stmt.columns();
+    let count = columns.len();
+    sink.columns(&last_names.of(&columns))?;
+    let decls: Vec<Decl> = columns.iter().map(|c| Decl::of(c.decl_type())).collect();
+    drop(columns);
     let mut rows = stmt.raw_query();
     let mut values = Vec::with_capacity(count);
     while let Some(row) = rows.next().map_err(map_error)? {
@@ -67,23 +66,17 @@ pub(crate) fn query_each(
 pub(crate) struct LastNames(Option<Arc<[String]>>);
 
 impl LastNames {
-    fn of(&mut self, stmt: &Statement<'_>) -> Result<Arc<[String]>> {
-        let count = stmt.column_count();
+    fn of(&mut self, columns: &[Column<'_>]) -> Arc<[String]> {
         if let Some(last) = &self.0 {
-            let same = last.len() == count
-                && last
-                    .iter()
-                    .enumerate()
-                    .all(|(i, name)| stmt.column_name(i).is_ok_and(|n| n == name));
+            let same = last.len() == columns.len()
+                && last.iter().zip(columns).all(|(name, c)| c.name() == name);
             if same {
-                return Ok(last.clone());
+                return last.clone();
             }
         }
-        let names = (0..count)
-            .map(|i| stmt.column_name(i).map(str::to_owned).map_err(map_error))
-            .collect::<Result<Arc<[String]>>>()?;
+        let names: Arc<[String]> = columns.iter().map(|c| c.name().to_owned()).collect();
         self.0 = Some(names.clone());
-        Ok(names)
+        names
     }
 }
 
