@@ -83,7 +83,7 @@ pub trait Mapped: Send + Sync + Sized + 'static {
 
     /// Builds the object from one row's values, in [`COLUMNS`](Self::COLUMNS) order, as the
     /// driver decoded them: no [`Row`] is built, and every value may be moved out. Queries
-    /// load through this.
+    /// and [`Session::get`](crate::Session::get) load through this.
     ///
     /// The default builds a `Row` for [`from_owned_row`](Self::from_owned_row).
     /// `#[derive(Model)]` overrides it, and so can a hand-written mapping, in one line

@@ -39,11 +39,15 @@ impl Session {
             return Ok(found);
         }
         let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
-        let row = self.run(stmt).await?.first();
-        match row {
-            Some(row) => self
-                .load_row::<T>(&m, row, &mut KeyCheck::default())
-                .map(Some),
+        let mut first = FirstRow::default();
+        self.run_each(stmt, &mut first).await?;
+        match first.values {
+            Some(mut values) => {
+                let key = key_values(&m.pk, &values);
+                let value = T::from_values(&mut values, &first.columns)?;
+                self.adopt(&m, key, value, &mut KeyCheck::default())
+                    .map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -109,19 +113,6 @@ impl Session {
             }
             None => self.add(value),
         }
-    }
-
-    /// One row of the mapped columns → the session's object for it (see
-    /// [`adopt`](Self::adopt)).
-    pub(crate) fn load_row<T: Mapped>(
-        &mut self,
-        m: &Mapping,
-        row: Row,
-        check: &mut KeyCheck,
-    ) -> Result<Obj<T>> {
-        let key = m.key_values(row.values());
-        let value = T::from_owned_row(row)?;
-        self.adopt(m, key, value, check)
     }
 
     /// A value just built from a row whose primary-key values were `raw` → the session's
@@ -354,6 +345,39 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
 
     fn reset(&mut self) {
         self.out.clear();
+    }
+}
+
+/// Keeps a query's first row as the driver decoded it, and its column names.
+struct FirstRow {
+    columns: Arc<[String]>,
+    values: Option<Vec<philtre::Value>>,
+}
+
+impl Default for FirstRow {
+    fn default() -> Self {
+        FirstRow {
+            columns: Arc::from([]),
+            values: None,
+        }
+    }
+}
+
+impl RowSink for FirstRow {
+    fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
+        self.columns = names.clone();
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut [philtre::Value]) -> Result<()> {
+        if self.values.is_none() {
+            self.values = Some(values.iter_mut().map(std::mem::take).collect());
+        }
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.values = None;
     }
 }
 
