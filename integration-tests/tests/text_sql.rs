@@ -65,3 +65,29 @@ backend_test! {
         Ok(())
     }
 }
+
+// A statement the connection prepared and cached before its table was recreated reads the
+// new table's columns, by name and in order, not the old ones.
+backend_test! {
+    async fn a_query_after_its_table_is_recreated_reads_the_new_columns(db) {
+        let t = db.name("recreated");
+        let mut conn = db.engine.connect().await?;
+        conn.execute(text(format!("create table {t} (a integer, b varchar(10))"))).await?;
+        conn.execute(text(format!("insert into {t} values (1, 'x')"))).await?;
+        let select = format!("select * from {t}");
+        let before = conn.execute(text(select.clone())).await?;
+        assert_eq!(before.columns(), ["a", "b"]);
+        conn.execute(text(format!("drop table {t}"))).await?;
+        conn.execute(text(format!("create table {t} (b varchar(10), c integer, a integer)")))
+            .await?;
+        conn.execute(text(format!("insert into {t} values ('y', 7, 2)"))).await?;
+        let after = conn.execute(text(select)).await?;
+        assert_eq!(after.columns(), ["b", "c", "a"]);
+        let row = after.one()?;
+        assert_eq!(
+            (row.get::<String>("b")?, row.get::<i64>("c")?, row.get::<i64>("a")?),
+            ("y".to_owned(), 7, 2)
+        );
+        Ok(())
+    }
+}

@@ -42,20 +42,27 @@ pub(crate) fn query_each(
     let mut stmt = prepare(conn, sql)?;
     budget.allow_for_read_only(stmt.readonly());
     bind(&mut stmt, params)?;
+    let mut rows = stmt.raw_query();
+    // The columns are read after the first step: SQLite prepares a cached statement again
+    // there when the schema changed since, and until then it reports the old columns.
+    let Some(row) = rows.next().map_err(map_error)? else {
+        drop(rows);
+        sink.columns(&last_names.of(&stmt.columns()))?;
+        return Ok(());
+    };
     // One pass over the columns gives both names and declared types.
-    let columns = stmt.columns();
-    let count = columns.len();
+    let columns = row.as_ref().columns();
     sink.columns(&last_names.of(&columns))?;
     let decls: Vec<Decl> = columns.iter().map(|c| Decl::of(c.decl_type())).collect();
-    drop(columns);
-    let mut rows = stmt.raw_query();
-    let mut values = Vec::with_capacity(count);
-    while let Some(row) = rows.next().map_err(map_error)? {
+    let mut values = Vec::with_capacity(decls.len());
+    let mut row = Some(row);
+    while let Some(current) = row {
         values.clear();
         for (i, decl) in decls.iter().enumerate() {
-            values.push(decode(row.get_ref(i).map_err(map_error)?, *decl));
+            values.push(decode(current.get_ref(i).map_err(map_error)?, *decl));
         }
         sink.row(&mut values)?;
+        row = rows.next().map_err(map_error)?;
     }
     Ok(())
 }

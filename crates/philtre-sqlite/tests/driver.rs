@@ -135,6 +135,41 @@ async fn expressions_decode_by_storage_class() -> Result<()> {
     Ok(())
 }
 
+/// A cached statement whose table was recreated meanwhile is prepared again by SQLite at
+/// its first step; the names and declared types must be the new table's, not the old.
+#[tokio::test]
+async fn a_query_after_its_table_changed_reads_the_new_columns() -> Result<()> {
+    let db = TempDb::new("reprepare");
+    let mut conn = db.connect().await?;
+    conn.execute("CREATE TABLE t (a INTEGER, b TEXT)", vec![])
+        .await?;
+    conn.execute("INSERT INTO t VALUES (1, 'x')", vec![])
+        .await?;
+    let before = conn.query("SELECT * FROM t", vec![]).await?;
+    assert_eq!(before.columns.as_ref(), ["a", "b"]);
+    conn.execute("DROP TABLE t", vec![]).await?;
+    conn.execute("CREATE TABLE t (b TEXT, flag BOOLEAN, a INTEGER)", vec![])
+        .await?;
+    conn.execute("INSERT INTO t VALUES ('y', 1, 2)", vec![])
+        .await?;
+    let after = conn.query("SELECT * FROM t", vec![]).await?;
+    assert_eq!(after.columns.as_ref(), ["b", "flag", "a"]);
+    // Decoded by the new declared types: the BOOLEAN column is a bool.
+    assert_eq!(
+        after.rows[0].values(),
+        [Value::from("y"), Value::Bool(true), Value::Int(2)]
+    );
+    // With no rows, the names are still the new ones.
+    conn.execute("DROP TABLE t", vec![]).await?;
+    conn.execute("CREATE TABLE t (z INTEGER)", vec![]).await?;
+    let empty = conn.query("SELECT * FROM t", vec![]).await?;
+    assert_eq!(
+        (empty.columns.as_ref(), empty.rows.len()),
+        (&["z".to_owned()][..], 0)
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn execute_reports_changes_and_insert_ids() -> Result<()> {
     let db = TempDb::new("exec");
