@@ -1,6 +1,6 @@
 //! The web layer (philtre-axum) over a real axum server on 127.0.0.1, on every backend:
-//! CRUD, 404s, failed requests leave nothing behind, concurrent requests have their own
-//! sessions, and the pool is clean after many requests.
+//! CRUD, 404s, failed requests and clients that hang up mid-request leave nothing behind,
+//! concurrent requests have their own sessions, and the pool is clean after many requests.
 
 #[macro_use]
 mod orm_support;
@@ -167,6 +167,49 @@ backend_test! {
         assert_eq!(body["users"], 2);
         assert_eq!(body["checked_out"], 1, "only the request asking holds one");
         assert_eq!(app.engine().pool_status().checked_out(), 0);
+        drop(server);
+        app.dispose();
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn a_client_that_leaves_mid_request_leaves_no_row_and_no_checkout(db) {
+        use tokio::io::AsyncWriteExt;
+        test_app!();
+        let app = app_db(&db)?;
+        let users = db.users_table_on(app.engine()).await?;
+        mapper::<User>(&users)?;
+        let flushed = Arc::new(tokio::sync::Notify::new());
+        let server = serve(router(&app).layer(axum::Extension(flushed.clone()))).await?;
+        let wait = std::time::Duration::from_secs(10);
+
+        // The handler has flushed its INSERT and waits forever; the client hangs up.
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.map_err(http)?;
+        stream
+            .write_all(b"POST /hang/carl HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .map_err(http)?;
+        tokio::time::timeout(wait, flushed.notified())
+            .await
+            .map_err(|_| philtre::Error::Config("the handler never flushed".into()))?;
+        assert_eq!(app.engine().pool_status().checked_out(), 1);
+        drop(stream);
+
+        // The server drops the request's future: its session is rolled back and its
+        // connection goes back to the pool.
+        let start = std::time::Instant::now();
+        while app.engine().pool_status().checked_out() != 0 {
+            assert!(start.elapsed() < wait, "the connection was never returned: {:?}", app.engine().pool_status());
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert_eq!(count_rows(app.engine(), &users).await?, 0);
+
+        // The pool and the same name are usable again.
+        let c = server.client;
+        let r = c.post_json("/users", &json!({"name": "carl", "email": "carl@ok"})).await.map_err(http)?;
+        assert_eq!(r.status, 201, "{}", r.text());
+        assert_eq!(count_rows(app.engine(), &users).await?, 1);
         drop(server);
         app.dispose();
         Ok(())

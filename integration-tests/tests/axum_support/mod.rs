@@ -179,6 +179,19 @@ macro_rules! test_app {
             Err(HttpError::internal("the handler gave up half way"))
         }
 
+        /// Inserts (flushed), says so, then never answers: the client gives up and leaves.
+        async fn hang(
+            session: DbSession,
+            Extension(flushed): Extension<std::sync::Arc<tokio::sync::Notify>>,
+            Path(name): Path<String>,
+        ) -> Result<StatusCode, HttpError> {
+            session.add(User::new(&name, &format!("{name}@hang"))).await?;
+            session.flush().await?;
+            flushed.notify_one();
+            std::future::pending::<()>().await;
+            Ok(StatusCode::OK)
+        }
+
         /// Inserts (flushed), then panics.
         async fn fail_with_panic(session: DbSession, Path(name): Path<String>) -> StatusCode {
             session.add(User::new(&name, &format!("{name}@panic"))).await.unwrap();
@@ -239,6 +252,7 @@ macro_rules! test_app {
                 .route("/by-domain/{domain}", get(by_email_domain))
                 .route("/fail/error/{name}", post(fail_with_error))
                 .route("/fail/panic/{name}", post(fail_with_panic))
+                .route("/hang/{name}", post(hang))
                 .route("/mine/{marker}", get(mine))
                 .route("/recorded/{name}", get(recorded))
                 .route("/engine", get(engine_status))
