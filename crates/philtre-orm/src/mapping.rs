@@ -115,13 +115,13 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     fn to_values(&self) -> Vec<Value>;
 
     /// Stores the primary key the database generated (values in the table's primary-key
-    /// order). The default rebuilds the object through [`from_row`](Self::from_row) with
-    /// the key put in; override it when that is too costly.
+    /// order). The default rebuilds the object through [`from_values`](Self::from_values)
+    /// with the key put in; override it when that is too costly.
     fn set_generated_key(&mut self, key: &[Value]) -> Result<()> {
         let m = mapping::<Self>()?;
         let mut values = self.to_values();
         m.put_key(&mut values, key)?;
-        *self = Self::from_owned_row(Row::new(m.columns.clone(), values))?;
+        *self = Self::from_values(&mut values, &m.columns)?;
         Ok(())
     }
 

@@ -131,7 +131,7 @@ impl Session {
             .map(|(i, id)| (*id, i))
             .collect();
         plan.deletes
-            .sort_by_key(|s| order.get(&s.obj.id()).copied().unwrap_or(usize::MAX));
+            .sort_by_cached_key(|s| order.get(&s.obj.id()).copied().unwrap_or(usize::MAX));
 
         // Parents before children for inserts and updates; children first for deletes.
         let mut tables: Vec<Table> = Vec::new();
@@ -145,11 +145,15 @@ impl Session {
                 tables.push(step.mapping.table.clone());
             }
         }
-        let rank = dependency_rank(&tables);
-        let rank_of = |s: &Step| rank.get(s.mapping.table.name()).copied().unwrap_or(0);
-        plan.inserts.sort_by_key(rank_of);
-        plan.updates.sort_by_key(rank_of);
-        plan.deletes.sort_by_key(|s| std::cmp::Reverse(rank_of(s)));
+        if tables.len() > 1 {
+            let rank = dependency_rank(&tables);
+            // Each step's rank is looked up once, not at every comparison.
+            let rank_of = |s: &Step| rank.get(s.mapping.table.name()).copied().unwrap_or(0);
+            plan.inserts.sort_by_cached_key(rank_of);
+            plan.updates.sort_by_cached_key(rank_of);
+            plan.deletes
+                .sort_by_cached_key(|s| std::cmp::Reverse(rank_of(s)));
+        }
         Ok(plan)
     }
 }
