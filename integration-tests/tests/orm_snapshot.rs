@@ -203,3 +203,60 @@ backend_test! {
         Ok(())
     }
 }
+
+// A write made while a flush is on its way (after it read the values it writes) is not
+// lost: the object stays changed, and the next flush writes it. Polled once by hand, the
+// flush has read its values and waits on the database (on the servers).
+backend_test! {
+    async fn a_write_made_while_a_flush_runs_is_flushed_next(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&db.engine);
+        let mut setup = maker.session();
+        setup.add(User::new("ann", "ann@x"))?;
+        setup.commit().await?;
+
+        let mut session = maker.session();
+        let ann = session.get::<User>(1).await?.unwrap();
+        ann.write().name = "anna".into();
+        let carl = session.add(User::new("carl", "carl@x"))?;
+        {
+            let mut flush = std::pin::pin!(session.flush());
+            let done = tokio::select! {
+                biased;
+                r = &mut flush => Some(r),
+                _ = std::future::ready(()) => None,
+            };
+            ann.write().email = Some("late@x".into());
+            carl.write().email = Some("late-carl@x".into());
+            match done {
+                Some(r) => r?,
+                None => flush.await?,
+            }
+        }
+        assert!(session.is_modified(&ann)?, "the late write is still to flush");
+        assert!(session.is_modified(&carl)?, "the late write is still to flush");
+        session.commit().await?;
+        let rows = db
+            .engine
+            .execute(users.select().order_by(users.c("id")))
+            .await?
+            .all();
+        let got: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| Ok((r.get::<String>("name")?, r.get::<String>("email")?)))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(
+            got,
+            [
+                ("anna".to_owned(), "late@x".to_owned()),
+                ("carl".to_owned(), "late-carl@x".to_owned()),
+            ]
+        );
+        // After the commit both are in step: closing compares nothing.
+        assert!(!session.is_modified(&ann)?);
+        session.close().await?;
+        Ok(())
+    }
+}

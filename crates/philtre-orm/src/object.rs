@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -73,10 +73,12 @@ pub(crate) struct Cell<T> {
     pub(crate) id: u64,
     pub(crate) value: RwLock<T>,
     pub(crate) meta: Mutex<Meta>,
-    /// Set by [`Obj::write`]: only objects written to since they were last in step with
-    /// the database can have changed, so a flush diffs only those. While it is clear, the
-    /// value is its own snapshot and `meta.snapshot` means nothing.
-    pub(crate) touched: AtomicBool,
+    /// How many [`Obj::write`]s since the object was last in step with the database; 0
+    /// while it is (or was never saved). Only objects written to can have changed, so a
+    /// flush diffs only those; while it is 0, the value is its own snapshot and
+    /// `meta.snapshot` means nothing. A count, not a flag, so that a flush can tell
+    /// whether the object was written after it read the values it wrote.
+    pub(crate) writes: AtomicU64,
     /// [`Mapped::to_values`], for the snapshot the first write takes (`write()` has no
     /// `Mapped` bound).
     to_values: fn(&T) -> Vec<Value>,
@@ -93,7 +95,7 @@ pub(crate) struct Meta {
     /// Its state is stale: the next load that meets it overwrites it.
     pub(crate) expired: bool,
     /// Column values as the database has them (at load or last flush), what flush diffs
-    /// against; taken by the first `write()` after that, valid while `touched` is set.
+    /// against; taken by the first `write()` after that, valid while `writes` is not 0.
     pub(crate) snapshot: Option<Vec<Value>>,
     /// Its identity in the database.
     pub(crate) key: Option<Key>,
@@ -152,7 +154,7 @@ impl<T: Mapped> Obj<T> {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 value: RwLock::new(value),
                 meta: Mutex::new(meta),
-                touched: AtomicBool::new(false),
+                writes: AtomicU64::new(0),
                 to_values: T::to_values,
             }),
         }
@@ -174,7 +176,7 @@ impl<T> Obj<T> {
     /// Exclusive access to the value; changes are found by the next flush.
     pub fn write(&self) -> WriteGuard<'_, T> {
         let guard = self.cell.value.write();
-        if !self.cell.touched.swap(true, Ordering::AcqRel) {
+        if self.cell.writes.fetch_add(1, Ordering::AcqRel) == 0 {
             // The first write since the object was in step with the database: keep what
             // the database has, for flush to diff against and rollback to restore. Objects
             // never saved (transient, pending) need none.
@@ -243,9 +245,15 @@ pub(crate) trait AnyObj: Send + Sync {
     /// Replaces the value with one built from `row`.
     fn load(&self, row: Row) -> Result<()>;
     fn set_key(&self, key: &[Value]) -> Result<()>;
-    /// Whether `write()` was called since the flag was last cleared.
+    /// Whether `write()` was called since the object was last in step with the database.
     fn touched(&self) -> bool;
     fn set_touched(&self, on: bool);
+    /// The write count, to pass to [`settle`](Self::settle) later.
+    fn writes(&self) -> u64;
+    /// Marks the object in step with the database if it was not written since the count
+    /// was `seen`; whether it did. Call it with the meta lock held, so that a `write()`
+    /// racing with it takes its snapshot after the caller has set the snapshot.
+    fn settle(&self, seen: u64) -> bool;
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
@@ -284,10 +292,27 @@ impl<T: Mapped> AnyObj for Cell<T> {
             .set_generated_key(key)
     }
     fn touched(&self) -> bool {
-        self.touched.load(Ordering::Acquire)
+        self.writes.load(Ordering::Acquire) != 0
     }
     fn set_touched(&self, on: bool) {
-        self.touched.store(on, Ordering::Release);
+        if on {
+            // Keeps a count already running: only its being non-zero matters here.
+            let _ = self
+                .writes
+                .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire);
+        } else {
+            self.writes.store(0, Ordering::Release);
+        }
+    }
+    fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+    fn settle(&self, seen: u64) -> bool {
+        seen == 0
+            || self
+                .writes
+                .compare_exchange(seen, 0, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
     }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self

@@ -323,10 +323,19 @@ async fn inserted(
             marked_deleted: false,
         })
     });
+    // The database has what the object held when its values were read: no snapshot
+    // until its next write, unless it was written since, when those values (with its
+    // key) are the snapshot that write changed. Values handed over to the statement
+    // leave none: a next flush then writes every column.
+    meta.snapshot = if step.obj.settle(step.writes) || step.values.is_empty() {
+        None
+    } else {
+        let mut inserted = step.values.clone();
+        m.put_key(&mut inserted, &key.values)
+            .ok()
+            .map(|()| inserted)
+    };
     meta.key = Some(key);
-    // The database has what the object holds: no snapshot until its next write.
-    meta.snapshot = None;
-    step.obj.set_touched(false);
     meta.state = Some(ObjectState::Persistent);
     meta.expired = false;
     Ok(())
@@ -402,8 +411,15 @@ async fn update_group(
         }
         let new = key_for(m, &step.values);
         let mut meta = step.obj.meta().lock();
-        // The flushed values are what the database has now: they become the snapshot.
-        let before = meta.snapshot.replace(std::mem::take(&mut step.values));
+        // The flushed values are what the database has now: they become the snapshot, or,
+        // when the object was not written since they were read, it is in step and needs
+        // none (so closing or committing the session does not compare it again).
+        let flushed = std::mem::take(&mut step.values);
+        let before = if step.obj.settle(step.writes) {
+            meta.snapshot.take()
+        } else {
+            meta.snapshot.replace(flushed)
+        };
         meta.undo.get_or_insert_with(|| {
             Box::new(Undo {
                 inserted: None,

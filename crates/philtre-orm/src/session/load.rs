@@ -103,9 +103,7 @@ impl Session {
         }
         match self.get::<T>(key).await? {
             Some(obj) => {
-                obj.cell
-                    .touched
-                    .store(true, std::sync::atomic::Ordering::Release);
+                AnyObj::set_touched(&*obj.cell, true);
                 *obj.cell.value.try_write().ok_or(OrmError::ObjectLocked {
                     type_name: m.type_name,
                 })? = value;

@@ -21,6 +21,9 @@ pub(crate) struct Step {
     pub(crate) changed: Vec<usize>,
     /// For an update or delete: the identity in the database now.
     pub(crate) key: Option<Key>,
+    /// The object's write count when `values` were read: if it is the same once they are
+    /// written, the object is in step with the database.
+    pub(crate) writes: u64,
 }
 
 #[derive(Default)]
@@ -47,6 +50,7 @@ impl Session {
                 continue;
             };
             let mapping = mappings.of(obj)?;
+            let writes = obj.writes();
             let values = checked_len(&mapping, obj.values()?)?;
             let key = Key::new(mapping.type_id, mapping.key_values(&values));
             if key.is_complete()
@@ -64,6 +68,7 @@ impl Session {
                 values,
                 changed: Vec::new(),
                 key: None,
+                writes,
             });
         }
 
@@ -96,30 +101,31 @@ impl Session {
                     values,
                     changed: Vec::new(),
                     key,
+                    writes: 0,
                 });
                 continue;
             }
-            // Cleared before the read, so a write() after it sets the flag again.
-            obj.set_touched(false);
-            let values = obj
-                .values()
-                .and_then(|v| checked_len(&mapping, v))
-                .inspect_err(|_| obj.set_touched(true))?;
+            // Read before the values: a write() after it shows as a higher count.
+            let writes = obj.writes();
+            let values = checked_len(&mapping, obj.values()?)?;
             let changed: Vec<usize> = match &snapshot {
                 Some(old) => (0..values.len())
                     .filter(|&i| old.get(i) != values.get(i))
                     .collect(),
                 None => (0..values.len()).collect(),
             };
-            if !changed.is_empty() {
-                // Still to be compared next time, until a flush makes it the snapshot.
-                obj.set_touched(true);
+            if changed.is_empty() {
+                // Written back to what the database has: in step, unless written since.
+                obj.settle(writes);
+            } else {
+                // Stays written (compared again next time) until the UPDATE succeeds.
                 plan.updates.push(Step {
                     obj: obj.clone(),
                     mapping,
                     values,
                     changed,
                     key,
+                    writes,
                 });
             }
         }
