@@ -85,16 +85,16 @@ impl Session {
             let Some(obj) = self.objects.get(&id) else {
                 continue;
             };
-            let (marked, snapshot, key) = {
+            let (marked, key) = {
                 let meta = obj.meta().lock();
                 if meta.state != Some(ObjectState::Persistent) {
                     continue;
                 }
-                (meta.marked_deleted, meta.snapshot.clone(), meta.key.clone())
+                (meta.marked_deleted, meta.key.clone())
             };
             let mapping = mappings.of(obj)?;
             if marked {
-                let values = snapshot.unwrap_or_default();
+                let values = obj.meta().lock().snapshot.clone().unwrap_or_default();
                 plan.deletes.push(Step {
                     obj: obj.clone(),
                     mapping,
@@ -108,7 +108,9 @@ impl Session {
             // Read before the values: a write() after it shows as a higher count.
             let writes = obj.writes();
             let values = checked_len(&mapping, obj.values()?)?;
-            let changed: Vec<usize> = match &snapshot {
+            // Compared in place: while the object is written, only a flush replaces its
+            // snapshot.
+            let changed: Vec<usize> = match &obj.meta().lock().snapshot {
                 Some(old) => (0..values.len())
                     .filter(|&i| old.get(i) != values.get(i))
                     .collect(),
