@@ -308,11 +308,9 @@ impl<T: Mapped> AnyObj for Cell<T> {
         self.writes.load(Ordering::Acquire)
     }
     fn settle(&self, seen: u64) -> bool {
-        seen == 0
-            || self
-                .writes
-                .compare_exchange(seen, 0, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
+        self.writes
+            .compare_exchange(seen, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
