@@ -260,3 +260,33 @@ backend_test! {
         Ok(())
     }
 }
+
+// A merged change whose autocommit flush failed is written by the next flush, once the
+// cause is gone (as any other change kept for another try).
+backend_test! {
+    async fn a_merged_change_is_kept_for_another_try(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&db.engine);
+        let mut setup = maker.session();
+        setup.add_all([User::new("ann", "ann@x"), User::new("bob", "bob@x")])?;
+        setup.commit().await?;
+
+        let mut session = sessionmaker(&db.engine).autocommit(true).session();
+        let taken = User { id: Some(1), name: "ann".into(), email: Some("bob@x".into()) };
+        session.merge(taken).await?;
+        assert!(session.flush().await.is_err(), "bob@x is taken");
+        db.engine
+            .execute(users.update().values([("email", "bob@y")]).where_(users.c("id").eq(2)))
+            .await?;
+        session.flush().await?;
+        let email: String = db
+            .engine
+            .execute(select([users.c("email")]).where_(users.c("id").eq(1)))
+            .await?
+            .scalar_one()?;
+        assert_eq!(email, "bob@x");
+        Ok(())
+    }
+}
