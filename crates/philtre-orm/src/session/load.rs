@@ -39,15 +39,12 @@ impl Session {
             return Ok(found);
         }
         let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
-        let mut first = FirstRow::default();
-        self.run_each(stmt, &mut first).await?;
-        match first.values {
-            Some(mut values) => {
-                let key = key_values(&m.pk, &values);
-                let value = T::from_values(&mut values, &first.columns)?;
-                self.adopt(&m, key, value, &mut KeyCheck::default())
-                    .map(Some)
-            }
+        let mut sink = Loading::<T>::new(&m.pk);
+        self.run_each(stmt, &mut sink).await?;
+        match sink.out.into_iter().next() {
+            Some((key, value)) => self
+                .adopt(&m, key, value, &mut KeyCheck::default())
+                .map(Some),
             None => Ok(None),
         }
     }
@@ -176,11 +173,7 @@ impl Session {
     ) -> Result<Vec<Obj<T>>> {
         self.check_usable()?;
         self.autoflush().await?;
-        let mut sink = Loading::<T> {
-            pk: &m.pk,
-            columns: Arc::from([]),
-            out: Vec::new(),
-        };
+        let mut sink = Loading::<T>::new(&m.pk);
         self.run_each(stmt, &mut sink).await?;
         let loaded = sink.out;
         self.objects.reserve(loaded.len());
@@ -328,6 +321,16 @@ struct Loading<'m, T> {
     out: Vec<(KeyValues, T)>,
 }
 
+impl<'m, T> Loading<'m, T> {
+    fn new(pk: &'m [usize]) -> Self {
+        Loading {
+            pk,
+            columns: Arc::from([]),
+            out: Vec::new(),
+        }
+    }
+}
+
 impl<T: Mapped> RowSink for Loading<'_, T> {
     fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
         self.columns = names.clone();
@@ -343,39 +346,6 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
 
     fn reset(&mut self) {
         self.out.clear();
-    }
-}
-
-/// Keeps a query's first row as the driver decoded it, and its column names.
-struct FirstRow {
-    columns: Arc<[String]>,
-    values: Option<Vec<philtre::Value>>,
-}
-
-impl Default for FirstRow {
-    fn default() -> Self {
-        FirstRow {
-            columns: Arc::from([]),
-            values: None,
-        }
-    }
-}
-
-impl RowSink for FirstRow {
-    fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
-        self.columns = names.clone();
-        Ok(())
-    }
-
-    fn row(&mut self, values: &mut [philtre::Value]) -> Result<()> {
-        if self.values.is_none() {
-            self.values = Some(values.iter_mut().map(std::mem::take).collect());
-        }
-        Ok(())
-    }
-
-    fn reset(&mut self) {
-        self.values = None;
     }
 }
 

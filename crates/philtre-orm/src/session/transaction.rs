@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use philtre::{CursorResult, Executable, OrmError, Result, RowSink};
+use philtre::{Connection, CursorResult, Executable, OrmError, Result, RowSink, Transaction};
 
 use super::Session;
 use crate::identity::Key;
@@ -45,16 +45,7 @@ impl Session {
     /// Runs a statement in the session's transaction (begun lazily), or, with
     /// `autocommit` and no transaction open, on a pooled connection of its own.
     pub(crate) async fn run(&mut self, stmt: impl Executable) -> Result<CursorResult> {
-        if self.config.autocommit && self.tx.is_none() {
-            return self.engine.execute(stmt).await;
-        }
-        self.begin().await?;
-        match self.tx.as_mut() {
-            Some(tx) => tx.execute(stmt).await,
-            None => Err(philtre::Error::ConnectionLost(
-                "the session's transaction is gone".into(),
-            )),
-        }
+        self.runner().await?.connection().execute(stmt).await
     }
 
     /// Like [`run`](Self::run), for a query whose rows go to `sink` as they are decoded.
@@ -63,12 +54,21 @@ impl Session {
         stmt: impl Executable,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
+        self.runner()
+            .await?
+            .connection()
+            .query_each(stmt, sink)
+            .await
+    }
+
+    /// Where [`run`](Self::run) and [`run_each`](Self::run_each) run.
+    async fn runner(&mut self) -> Result<Runner<'_>> {
         if self.config.autocommit && self.tx.is_none() {
-            return self.engine.connect().await?.query_each(stmt, sink).await;
+            return Ok(Runner::Own(self.engine.connect().await?));
         }
         self.begin().await?;
         match self.tx.as_mut() {
-            Some(tx) => tx.query_each(stmt, sink).await,
+            Some(tx) => Ok(Runner::Tx(tx)),
             None => Err(philtre::Error::ConnectionLost(
                 "the session's transaction is gone".into(),
             )),
@@ -303,4 +303,19 @@ fn discard_changes(any: &Arc<dyn AnyObj>) {
         }
     }
     any.meta().lock().expired = true;
+}
+
+/// The session's transaction, or a pooled connection of its own (autocommit).
+enum Runner<'s> {
+    Own(Connection),
+    Tx(&'s mut Transaction<'static>),
+}
+
+impl Runner<'_> {
+    fn connection(&mut self) -> &mut Connection {
+        match self {
+            Runner::Own(conn) => conn,
+            Runner::Tx(tx) => tx,
+        }
+    }
 }
