@@ -206,21 +206,19 @@ impl MysqlConnection {
         } else {
             self.enter().await?;
         }
-        let sql = match kind {
+        let begins = kind == Control::Begin && !self.in_transaction;
+        if begins && !self.autocommit {
             // Already off: the server begins the transaction with its first statement.
-            Control::Begin if !self.in_transaction && !self.autocommit => {
-                self.in_transaction = true;
-                return self.leave(Ok(()));
-            }
-            Control::Begin if !self.in_transaction => "SET autocommit=0",
-            _ => sql,
-        };
+            self.in_transaction = true;
+            return self.leave(Ok(()));
+        }
+        let sql = if begins { "SET autocommit=0" } else { sql };
         let result = self
             .finish(async |conn, _| conn.query_drop(sql).await.map_err(map_error))
             .await;
         match kind {
             Control::Begin if result.is_ok() => {
-                if sql == "SET autocommit=0" {
+                if begins {
                     self.autocommit = false;
                 }
                 self.in_transaction = true;
