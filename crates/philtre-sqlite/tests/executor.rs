@@ -97,16 +97,13 @@ async fn rows_of_an_interrupted_attempt_are_not_given_twice() -> Result<()> {
             self.resets += 1;
         }
     }
+    // Runs past the inline budget, and gives 30 rows.
+    const LONG: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+         WHERE x < 3000000) SELECT x FROM c WHERE x % 100000 = 0";
     let db = TempDb::new("reset");
     let mut conn = db.connect().await?;
     let mut seen = Seen::default();
-    conn.query_each(
-        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
-         SELECT x FROM c WHERE x % 100000 = 0",
-        vec![],
-        &mut seen,
-    )
-    .await?;
+    conn.query_each(LONG, vec![], &mut seen).await?;
     assert_eq!(
         seen.resets, 1,
         "the statement should outlast the inline budget"
@@ -117,13 +114,7 @@ async fn rows_of_an_interrupted_attempt_are_not_given_twice() -> Result<()> {
     // The connection remembers that this query runs long: the next run goes to the
     // blocking pool at once instead of starting inline and being interrupted again.
     let mut again = Seen::default();
-    conn.query_each(
-        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
-         SELECT x FROM c WHERE x % 100000 = 0",
-        vec![],
-        &mut again,
-    )
-    .await?;
+    conn.query_each(LONG, vec![], &mut again).await?;
     assert_eq!(again.resets, 0, "started inline and was interrupted again");
     assert_eq!(again.rows, expected);
     Ok(())
