@@ -9,7 +9,7 @@ mod select;
 mod writer;
 
 pub use dialect::{
-    write_column_ddl_common, write_drop_index_common, write_identifier_common,
+    push_decimal, write_column_ddl_common, write_drop_index_common, write_identifier_common,
     write_limit_offset_common, write_literal_common, Dialect,
 };
 pub use writer::SqlWriter;

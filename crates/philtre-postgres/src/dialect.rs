@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use philtre_core::compiler::{write_literal_common, SqlWriter};
+use philtre_core::compiler::{push_decimal, write_literal_common, SqlWriter};
 use philtre_core::{Column, Dialect, Error, Expr, Result, SqlType, Value};
 
 /// The PostgreSQL dialect: `$1` placeholders, `"` quoting, `SERIAL` keys, `RETURNING`.
@@ -20,7 +20,8 @@ impl Dialect for PostgresDialect {
     }
 
     fn write_placeholder(&self, sql: &mut String, index: usize) {
-        let _ = write!(sql, "${index}");
+        sql.push('$');
+        push_decimal(sql, index);
     }
 
     fn numbered_placeholders(&self) -> bool {

