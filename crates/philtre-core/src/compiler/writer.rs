@@ -17,7 +17,7 @@ impl<'d> SqlWriter<'d> {
         SqlWriter {
             dialect,
             // A select of a few columns with a join and a filter runs past 256 bytes, and
-            // growing the buffer copies it (a tenth of a medium select's compile time).
+            // growing the buffer copies the text written so far.
             sql: String::with_capacity(512),
             params: Vec::new(),
         }
