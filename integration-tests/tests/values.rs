@@ -112,3 +112,57 @@ backend_test! {
 }
 
 use philtre_integration_tests::backend_test;
+
+/// Column `col` of every row read as `T` both ways: straight from the driver's row
+/// (`query_as`, through `RawRow`) and through `Value` (`Row::get`). The results must be
+/// the same, and so must the error when the type does not fit.
+async fn read_both_ways<T>(db: &philtre_integration_tests::TestDb, t: &Table, col: &str)
+where
+    T: philtre::FromValue + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    let stmt = select([t.c(col)]).order_by(t.c("id"));
+    let typed: philtre::Result<Vec<T>> = db
+        .engine
+        .query_as::<(T,)>(stmt.clone())
+        .await
+        .map(|rows| rows.into_iter().map(|(v,)| v).collect());
+    let rows = db
+        .engine
+        .execute(stmt)
+        .await
+        .expect("the select runs")
+        .all();
+    let via_values: philtre::Result<Vec<T>> = rows.iter().map(|r| r.get::<T>(0)).collect();
+    let what = format!("column {col} read as {}", std::any::type_name::<T>());
+    match (typed, via_values) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{what}"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+        (a, b) => panic!("{what}: straight {a:?}, through values {b:?}"),
+    }
+}
+
+backend_test! {
+    async fn typed_reads_match_value_reads(db) {
+        let t = all_types(&db);
+        db.metadata.create_all(&db.engine).await?;
+        db.engine.execute(t.insert().values(values! {
+            "b" => true, "small" => -7, "big" => i64::MIN, "f" => 0.5, "s" => "héllo",
+            "t" => "long text", "d" => Decimal::from_str("1.25").expect("valid"),
+            "day" => NaiveDate::from_ymd_opt(2024, 2, 29).expect("valid"),
+            "j" => serde_json::json!({"a": 1}), "u" => Uuid::from_u128(9),
+            "bin" => vec![0u8, 159, 146, 150],
+        })).await?;
+        db.engine.execute(t.insert().values(values! { "small" => 32767, "s" => "", "t" => "x" })).await?;
+        db.engine.execute(t.insert().value("id", 3)).await?; // every other column NULL
+        let columns = ["id", "b", "small", "big", "f", "s", "t", "d", "day", "bin", "j", "u"];
+        for col in columns {
+            read_both_ways::<i64>(&db, &t, col).await;
+            read_both_ways::<Option<i64>>(&db, &t, col).await;
+            read_both_ways::<String>(&db, &t, col).await;
+            read_both_ways::<Option<String>>(&db, &t, col).await;
+            read_both_ways::<i32>(&db, &t, col).await;
+            read_both_ways::<Option<Value>>(&db, &t, col).await;
+        }
+        Ok(())
+    }
+}

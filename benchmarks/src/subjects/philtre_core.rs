@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use philtre::prelude::*;
-use philtre::{Engine, FromValues};
+use philtre::{Engine, FromValues, RawRow};
 
 use crate::model::{Backend, NewUser, Post, User};
 use crate::subject::{BenchResult, Subject};
@@ -77,14 +77,33 @@ impl FromValues for UserRow {
             hair_color,
         }))
     }
+
+    /// Columns read straight into the fields (the docs' optional one-liner).
+    fn from_raw(row: &mut dyn RawRow) -> philtre::Result<Self> {
+        let (id, name, hair_color) = FromValues::from_raw(row)?;
+        Ok(UserRow(User {
+            id,
+            name,
+            hair_color,
+        }))
+    }
 }
 
 struct JoinRow(User, Option<Post>);
 
-impl FromValues for JoinRow {
-    fn from_values(values: &mut [Value], columns: &[String]) -> philtre::Result<Self> {
-        let (id, name, hair_color, post_id, user_id, title, body) =
-            FromValues::from_values(values, columns)?;
+/// A users LEFT JOIN posts row's columns, in order.
+type JoinColumns = (
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
+impl JoinRow {
+    fn new((id, name, hair_color, post_id, user_id, title, body): JoinColumns) -> Self {
         let post = match (post_id, user_id, title, body) {
             (Some(id), Some(user_id), Some(title), Some(body)) => Some(Post {
                 id,
@@ -99,7 +118,17 @@ impl FromValues for JoinRow {
             name,
             hair_color,
         };
-        Ok(JoinRow(user, post))
+        JoinRow(user, post)
+    }
+}
+
+impl FromValues for JoinRow {
+    fn from_values(values: &mut [Value], columns: &[String]) -> philtre::Result<Self> {
+        FromValues::from_values(values, columns).map(JoinRow::new)
+    }
+
+    fn from_raw(row: &mut dyn RawRow) -> philtre::Result<Self> {
+        FromValues::from_raw(row).map(JoinRow::new)
     }
 }
 

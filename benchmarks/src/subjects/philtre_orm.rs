@@ -9,7 +9,7 @@
 //! in that column.
 
 use async_trait::async_trait;
-use philtre_orm::philtre::FromValues;
+use philtre_orm::philtre::{FromValues, RawRow};
 use philtre_orm::prelude::*;
 use philtre_orm::Row;
 use std::sync::Arc;
@@ -45,6 +45,16 @@ impl Mapped for OrmUser {
         columns: &Arc<[std::string::String]>,
     ) -> philtre_orm::Result<Self> {
         let (id, name, hair_color) = FromValues::from_values(values, columns)?;
+        Ok(OrmUser {
+            id,
+            name,
+            hair_color,
+        })
+    }
+
+    /// Loads read the driver's columns straight into the fields (the docs' one-liner).
+    fn from_raw(row: &mut dyn RawRow) -> philtre_orm::Result<Self> {
+        let (id, name, hair_color) = FromValues::from_raw(row)?;
         Ok(OrmUser {
             id,
             name,

@@ -5,6 +5,7 @@ use std::ops::Index;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::raw_row::RawRow;
 use crate::value::{FromValue, Value};
 
 /// One result row: values by position (`row[0]`) and by column name (`row["name"]`).
@@ -223,6 +224,30 @@ impl FromRow for Row {
 pub trait FromValues: Sized {
     /// `values` and `columns` are one row, in column order; `columns` names them in errors.
     fn from_values(values: &mut [Value], columns: &[String]) -> Result<Self>;
+
+    /// Builds the value from a driver's row, column by column ([`RawRow`]): what
+    /// `query_as` calls. The default decodes every column into a [`Value`] and calls
+    /// [`from_values`](Self::from_values); tuples read each column straight into its
+    /// type, and so can a hand-written impl, in one line:
+    ///
+    /// ```
+    /// # use philtre_core::{FromValues, RawRow, Result, Value};
+    /// # struct User { id: i64, name: String }
+    /// # impl FromValues for User {
+    /// #     fn from_values(values: &mut [Value], columns: &[String]) -> Result<Self> {
+    /// #         let (id, name) = FromValues::from_values(values, columns)?;
+    /// #         Ok(User { id, name })
+    /// #     }
+    /// fn from_raw(row: &mut dyn RawRow) -> Result<Self> {
+    ///     let (id, name) = FromValues::from_raw(row)?;
+    ///     Ok(User { id, name })
+    /// }
+    /// # }
+    /// ```
+    fn from_raw(row: &mut dyn RawRow) -> Result<Self> {
+        let (values, columns) = row.values()?;
+        Self::from_values(values, columns)
+    }
 }
 
 impl<T: FromValues> FromRow for T {
@@ -255,6 +280,16 @@ macro_rules! from_values_tuple {
                     )));
                 }
                 Ok(($(take::<$t>(values, columns, $i)?,)+))
+            }
+
+            fn from_raw(row: &mut dyn RawRow) -> Result<Self> {
+                let width = row.columns().len();
+                if width != $n {
+                    return Err(Error::InvalidStatement(format!(
+                        "expected a row of {} columns, got {}", $n, width
+                    )));
+                }
+                Ok(($(<$t as FromValue>::from_raw(row, $i)?,)+))
             }
         }
     };

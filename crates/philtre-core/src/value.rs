@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::raw_row::RawRow;
 
 /// A value bound to a statement or read from a row.
 ///
@@ -159,6 +160,22 @@ pub trait FromValue: Sized {
     /// The Rust-side name used in decode errors.
     const EXPECTED: &'static str;
     fn from_value(value: Value) -> Option<Self>;
+
+    /// Reads column `i` of a driver's row straight into `Self`. The default goes through
+    /// [`RawRow::value`] and [`from_value`](Self::from_value); integers and strings ask
+    /// the driver for their own kind first.
+    fn from_raw(row: &mut dyn RawRow, i: usize) -> Result<Self> {
+        crate::raw_row::decode_value(row, i)
+    }
+
+    /// [`from_raw`](Self::from_raw) for `Option<Self>`: `None` for `NULL`.
+    fn from_raw_opt(row: &mut dyn RawRow, i: usize) -> Result<Option<Self>> {
+        if row.is_null(i) {
+            // Still one read of the column (a missing one is reported by `value`).
+            return row.value(i).map(|_| None);
+        }
+        Self::from_raw(row, i).map(Some)
+    }
 }
 
 impl FromValue for Value {
@@ -194,7 +211,28 @@ macro_rules! from_value_int {
         }
     )*};
 }
-from_value_int!(i8, i16, i32, i64, u8, u16, u32, u64, usize);
+from_value_int!(i8, i16, i32, u8, u16, u32, u64, usize);
+
+impl FromValue for i64 {
+    const EXPECTED: &'static str = "i64";
+    fn from_value(value: Value) -> Option<Self> {
+        match value {
+            Value::Int(v) => Some(v),
+            Value::Bool(b) => Some(b.into()),
+            _ => None,
+        }
+    }
+
+    fn from_raw(row: &mut dyn RawRow, i: usize) -> Result<Self> {
+        let fast = row.int(i);
+        crate::raw_row::required(fast, row, i)
+    }
+
+    fn from_raw_opt(row: &mut dyn RawRow, i: usize) -> Result<Option<Self>> {
+        let fast = row.int(i);
+        crate::raw_row::optional(fast, row, i)
+    }
+}
 
 impl FromValue for f64 {
     const EXPECTED: &'static str = "f64";
@@ -225,6 +263,16 @@ impl FromValue for String {
             Value::Text(s) => Some(s),
             _ => None,
         }
+    }
+
+    fn from_raw(row: &mut dyn RawRow, i: usize) -> Result<Self> {
+        let fast = row.text(i);
+        crate::raw_row::required(fast, row, i)
+    }
+
+    fn from_raw_opt(row: &mut dyn RawRow, i: usize) -> Result<Option<Self>> {
+        let fast = row.text(i);
+        crate::raw_row::optional(fast, row, i)
     }
 }
 
@@ -296,6 +344,10 @@ impl<T: FromValue> FromValue for Option<T> {
             Value::Null => Some(None),
             v => T::from_value(v).map(Some),
         }
+    }
+
+    fn from_raw(row: &mut dyn RawRow, i: usize) -> Result<Self> {
+        T::from_raw_opt(row, i)
     }
 }
 

@@ -148,6 +148,7 @@ mod connection;
 mod dialect;
 mod driver;
 mod error;
+mod raw_row;
 mod reflect;
 mod value;
 

@@ -7,7 +7,7 @@ use philtre_core::{Error, Result, Value};
 use rust_decimal::Decimal;
 
 /// The collation number MySQL and MariaDB send for binary strings (BLOB, VARBINARY).
-const BINARY_CHARSET: u16 = 63;
+pub(crate) const BINARY_CHARSET: u16 = 63;
 
 /// rust_decimal keeps at most 28 digits after the point.
 const MAX_DECIMAL_SCALE: usize = 28;

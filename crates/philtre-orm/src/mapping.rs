@@ -11,8 +11,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 
 use parking_lot::RwLock;
 use philtre::{
-    and_, select, Compiled, Dialect, Error, Executable, Expr, OrmError, Result, Row, Select, Table,
-    Value,
+    and_, select, Compiled, Dialect, Error, Executable, Expr, OrmError, RawRow, Result, Row,
+    Select, Table, Value,
 };
 
 /// A struct whose values are the columns of one table row.
@@ -109,6 +109,35 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     fn from_values(values: &mut [Value], columns: &Arc<[String]>) -> Result<Self> {
         let values = values.iter_mut().map(std::mem::take).collect();
         Self::from_owned_row(Row::new(columns.clone(), values))
+    }
+
+    /// Builds the object from a driver's row, column by column, in
+    /// [`COLUMNS`](Self::COLUMNS) order ([`RawRow`]): integers and text go straight into
+    /// the fields, with no [`Value`] in between. Queries and `get` load through this.
+    ///
+    /// The default decodes the row into values (in the driver's reused buffer) for
+    /// [`from_values`](Self::from_values).
+    /// `#[derive(Model)]` overrides it, and so can a hand-written mapping, in one line:
+    ///
+    /// ```
+    /// # use philtre_orm::prelude::*;
+    /// # use philtre_orm::philtre::{FromValues, RawRow};
+    /// # struct User { id: Option<i64>, name: String, email: String }
+    /// # impl Mapped for User {
+    /// #     const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+    /// #     fn from_row(row: &Row) -> philtre_orm::Result<Self> {
+    /// #         Ok(User { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
+    /// #     }
+    /// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name, self.email] }
+    /// fn from_raw(row: &mut dyn RawRow) -> philtre_orm::Result<Self> {
+    ///     let (id, name, email) = FromValues::from_raw(row)?;
+    ///     Ok(User { id, name, email })
+    /// }
+    /// # }
+    /// ```
+    fn from_raw(row: &mut dyn RawRow) -> Result<Self> {
+        let (values, columns) = row.values()?;
+        Self::from_values(values, columns)
     }
 
     /// The column values, in [`COLUMNS`](Self::COLUMNS) order.

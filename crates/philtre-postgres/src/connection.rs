@@ -15,7 +15,7 @@ use tokio_postgres::Client;
 use crate::bind::{bind_all, Bound};
 use crate::cache::{Prepared, StatementCache};
 use crate::cancel::Canceller;
-use crate::decode::{column_kinds, decode_row};
+use crate::decode::{column_kinds, decode_row, PgRawRow};
 use crate::error::{is_fatal, map};
 
 type PgError = tokio_postgres::Error;
@@ -288,6 +288,17 @@ impl Connection for PgConnection {
         };
         let kinds = column_kinds(p.stmt.columns());
         let mut values = Vec::with_capacity(kinds.len());
+        if sink.wants_raw() {
+            for row in &pg_rows {
+                sink.raw_row(&mut PgRawRow {
+                    row,
+                    kinds: &kinds,
+                    columns: &p.columns,
+                    buf: &mut values,
+                })?;
+            }
+            return Ok(());
+        }
         for r in &pg_rows {
             decode_row(r, &kinds, &mut values)?;
             sink.row(&mut values)?;

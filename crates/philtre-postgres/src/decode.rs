@@ -1,9 +1,10 @@
 //! Decoding result columns into [`Value`]s by their PostgreSQL type.
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use philtre_core::{Error, Result, Value};
+use philtre_core::{Error, RawRow, Result, Value};
 use rust_decimal::Decimal;
 use tokio_postgres::types::{FromSql, Kind, Type};
 use tokio_postgres::Row as PgRow;
@@ -95,18 +96,90 @@ pub(crate) fn column_kinds(columns: &[tokio_postgres::Column]) -> Vec<ColumnKind
 /// [`column_kinds`].
 pub(crate) fn decode_row(row: &PgRow, kinds: &[ColumnKind], out: &mut Vec<Value>) -> Result<()> {
     out.clear();
-    for (i, (col, &kind)) in row.columns().iter().zip(kinds).enumerate() {
-        let raw: Raw<'_> = row.try_get(i).map_err(|e| Error::Decode {
-            column: col.name().to_owned(),
-            expected: "a PostgreSQL value",
-            found: e.to_string(),
-        })?;
-        out.push(match raw.0 {
-            None => Value::Null,
-            Some(bytes) => decode(kind, col.type_(), bytes, col.name())?,
-        });
+    for (i, &kind) in kinds.iter().enumerate() {
+        out.push(decode_column(row, i, kind)?);
     }
     Ok(())
+}
+
+/// Column `i` of `row`, of kind `kind`, as a value.
+fn decode_column(row: &PgRow, i: usize, kind: ColumnKind) -> Result<Value> {
+    let Some(col) = row.columns().get(i) else {
+        return Err(Error::NoSuchRowColumn(format!("at position {i}")));
+    };
+    let raw: Raw<'_> = row.try_get(i).map_err(|e| Error::Decode {
+        column: col.name().to_owned(),
+        expected: "a PostgreSQL value",
+        found: e.to_string(),
+    })?;
+    match raw.0 {
+        None => Ok(Value::Null),
+        Some(bytes) => decode(kind, col.type_(), bytes, col.name()),
+    }
+}
+
+/// A row as a [`RawRow`]: integers and text are read straight from the wire format,
+/// everything else as [`decode_row`] decodes it.
+pub(crate) struct PgRawRow<'a> {
+    pub(crate) row: &'a PgRow,
+    pub(crate) kinds: &'a [ColumnKind],
+    pub(crate) columns: &'a Arc<[String]>,
+    /// Reused from row to row by [`RawRow::values`].
+    pub(crate) buf: &'a mut Vec<Value>,
+}
+
+impl RawRow for PgRawRow<'_> {
+    fn columns(&self) -> &Arc<[String]> {
+        self.columns
+    }
+
+    fn is_null(&self, i: usize) -> bool {
+        matches!(self.row.try_get::<_, Raw<'_>>(i), Ok(Raw(None)))
+    }
+
+    fn value(&mut self, i: usize) -> Result<Value> {
+        self.peek(i)
+    }
+
+    fn peek(&self, i: usize) -> Result<Value> {
+        let kind = self
+            .kinds
+            .get(i)
+            .copied()
+            .unwrap_or(ColumnKind::Unsupported);
+        decode_column(self.row, i, kind)
+    }
+
+    fn values(&mut self) -> Result<(&mut [Value], &Arc<[String]>)> {
+        decode_row(self.row, self.kinds, self.buf)?;
+        Ok((&mut self.buf[..], self.columns))
+    }
+
+    /// `try_get` checks the column's own type: a domain over an integer takes the
+    /// `value` path.
+    fn int(&mut self, i: usize) -> Option<Option<i64>> {
+        match self.kinds.get(i)? {
+            ColumnKind::Int8 => self.row.try_get::<_, Option<i64>>(i).ok(),
+            ColumnKind::Int4 => self
+                .row
+                .try_get::<_, Option<i32>>(i)
+                .ok()
+                .map(|v| v.map(i64::from)),
+            ColumnKind::Int2 => self
+                .row
+                .try_get::<_, Option<i16>>(i)
+                .ok()
+                .map(|v| v.map(i64::from)),
+            _ => None,
+        }
+    }
+
+    fn text(&mut self, i: usize) -> Option<Option<String>> {
+        match self.kinds.get(i)? {
+            ColumnKind::Text => self.row.try_get::<_, Option<String>>(i).ok(),
+            _ => None,
+        }
+    }
 }
 
 /// Decodes the bytes of one non-NULL column of type `ty`, of kind `kind`.

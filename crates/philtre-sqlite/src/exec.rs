@@ -8,6 +8,7 @@ use rusqlite::{CachedStatement, Column, Connection, Statement};
 use crate::convert::{decode, encode, Decl};
 use crate::errors::map_error;
 use crate::handle::Budget;
+use crate::raw_row::SqliteRow;
 use crate::sql_text::check_one_statement;
 
 /// Runs a statement and collects its rows, decoding each column by its declared type.
@@ -52,10 +53,23 @@ pub(crate) fn query_each(
     };
     // One pass over the columns gives both names and declared types.
     let columns = row.as_ref().columns();
-    sink.columns(&last_names.of(&columns))?;
+    let names = last_names.of(&columns);
+    sink.columns(&names)?;
     let decls: Vec<Decl> = columns.iter().map(|c| Decl::of(c.decl_type())).collect();
-    let mut values = Vec::with_capacity(decls.len());
     let mut row = Some(row);
+    let mut values = Vec::with_capacity(decls.len());
+    if sink.wants_raw() {
+        while let Some(current) = row {
+            sink.raw_row(&mut SqliteRow {
+                row: current,
+                decls: &decls,
+                columns: &names,
+                buf: &mut values,
+            })?;
+            row = rows.next().map_err(map_error)?;
+        }
+        return Ok(());
+    }
     while let Some(current) = row {
         values.clear();
         for (i, decl) in decls.iter().enumerate() {

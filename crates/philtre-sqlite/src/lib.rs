@@ -132,6 +132,7 @@ mod errors;
 mod exec;
 mod handle;
 mod options;
+mod raw_row;
 mod reflect;
 mod sql_text;
 

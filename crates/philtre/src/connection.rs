@@ -274,6 +274,15 @@ impl<T: philtre_core::FromValues + Send> philtre_core::RowSink for TypedRows<T> 
     fn reset(&mut self) {
         self.out.clear();
     }
+
+    fn wants_raw(&self) -> bool {
+        true
+    }
+
+    fn raw_row(&mut self, row: &mut dyn philtre_core::RawRow) -> Result<()> {
+        self.out.push(T::from_raw(row)?);
+        Ok(())
+    }
 }
 
 impl Drop for Connection {

@@ -74,6 +74,6 @@ pub mod prelude {
     pub use crate::{
         and_, create_engine, func, not_, or_, params, select, text, values, Autoload, Column,
         Connection, CursorResult, Engine, Executable, ExecuteExt, Expr, ForeignKey, FromValues,
-        MetaData, MetaDataExt, Row, SqlType, Table, Transaction, Value,
+        MetaData, MetaDataExt, RawRow, Row, SqlType, Table, Transaction, Value,
     };
 }

@@ -24,6 +24,12 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
         quote_spanned!(ty.span()=> #name: #p::take(&mut *values, #i, #column, #p::field::<#ty>())?)
     });
     let take: Vec<TokenStream> = take.collect();
+    let raw = def.fields.iter().enumerate().map(|(i, f)| {
+        let (name, ty) = (&f.ident, &f.ty);
+        let i = Literal::usize_suffixed(i);
+        let p = private_at(def, ty.span());
+        quote_spanned!(ty.span()=> #name: (#p::field::<#ty>().raw)(&mut *row, #i)?)
+    });
     let to_values = def.fields.iter().map(|f| field_value(def, &f.ident, &f.ty));
     let key_values = def.primary_key().map(|f| field_value(def, &f.ident, &f.ty));
     let set_key = def.primary_key().enumerate().map(|(i, f)| {
@@ -57,6 +63,10 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
                 _: &::std::sync::Arc<[::std::string::String]>,
             ) -> #p::Result<Self> {
                 ::std::result::Result::Ok(Self { #(#take),* })
+            }
+
+            fn from_raw(row: &mut dyn #p::RawRow) -> #p::Result<Self> {
+                ::std::result::Result::Ok(Self { #(#raw),* })
             }
 
             fn to_values(&self) -> ::std::vec::Vec<#p::Value> {

@@ -5,7 +5,9 @@
 pub use std::sync::LazyLock;
 
 pub use inventory;
-pub use philtre::{types, Column, Error, ReferentialAction, Result, Row, SqlType, Table, Value};
+pub use philtre::{
+    types, Column, Error, RawRow, ReferentialAction, Result, Row, SqlType, Table, Value,
+};
 
 pub use crate::declarative::base::{DeclarativeBase, ModelEntry};
 pub use crate::declarative::column::Col;
@@ -47,6 +49,8 @@ pub struct FieldOps<T> {
     pub value: fn(&T) -> Value,
     /// A value for the field, naming `column` in the error, for generated keys.
     pub decode: fn(Value, &str) -> Result<T>,
+    /// The field read straight from column `i` of a driver's row, for `from_raw`.
+    pub raw: fn(&mut dyn RawRow, usize) -> Result<T>,
 }
 
 pub fn field<T: SqlField>() -> FieldOps<T> {
@@ -56,6 +60,7 @@ pub fn field<T: SqlField>() -> FieldOps<T> {
         get: |row, index| row.get(index),
         value: |field| field.clone().into(),
         decode: |value, column| value.decode(column),
+        raw: |row, i| T::from_raw(row, i),
     }
 }
 

@@ -5,7 +5,9 @@ use std::any::TypeId;
 use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
-use philtre::{func, select, CursorResult, Error, Expr, OrmError, Result, Row, RowSink, Select};
+use philtre::{
+    func, select, CursorResult, Error, Expr, OrmError, RawRow, Result, Row, RowSink, Select,
+};
 
 use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
@@ -346,6 +348,22 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
 
     fn reset(&mut self) {
         self.out.clear();
+    }
+
+    fn wants_raw(&self) -> bool {
+        true
+    }
+
+    /// The key's values are peeked (identities are made of values), then the object reads
+    /// the row.
+    fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
+        let key: KeyValues = match self.pk {
+            &[i] => smallvec::smallvec![row.peek(i)?],
+            pk => pk.iter().map(|&i| row.peek(i)).collect::<Result<_>>()?,
+        };
+        let value = T::from_raw(row)?;
+        self.out.push((key, value));
+        Ok(())
     }
 }
 
