@@ -96,6 +96,10 @@ pub trait RowSink: Send {
     /// Forgets every row received: the driver is starting the query over.
     fn reset(&mut self);
 
+    /// How many rows are coming, when the driver knows before the first one (PostgreSQL
+    /// has the whole result by then): a sink may reserve room for them. Not a promise.
+    fn expect_rows(&mut self, _rows: usize) {}
+
     /// Whether the sink reads rows column by column, in its own types: then the driver
     /// calls [`raw_row`](Self::raw_row) instead of [`row`](Self::row), and builds no
     /// [`Value`] for the columns the sink reads straight.
@@ -125,6 +129,10 @@ impl RowSink for Rows {
 
     fn reset(&mut self) {
         self.rows.clear();
+    }
+
+    fn expect_rows(&mut self, rows: usize) {
+        self.rows.reserve(rows);
     }
 }
 

@@ -288,6 +288,7 @@ impl Connection for PgConnection {
         };
         let kinds = column_kinds(p.stmt.columns());
         let mut values = Vec::with_capacity(kinds.len());
+        sink.expect_rows(pg_rows.len());
         if sink.wants_raw() {
             for row in &pg_rows {
                 sink.raw_row(&mut PgRawRow {

@@ -128,36 +128,10 @@ pub(crate) struct PgRawRow<'a> {
     pub(crate) buf: &'a mut Vec<Value>,
 }
 
-impl RawRow for PgRawRow<'_> {
-    fn columns(&self) -> &Arc<[String]> {
-        self.columns
-    }
-
-    fn is_null(&self, i: usize) -> bool {
-        matches!(self.row.try_get::<_, Raw<'_>>(i), Ok(Raw(None)))
-    }
-
-    fn value(&mut self, i: usize) -> Result<Value> {
-        self.peek(i)
-    }
-
-    fn peek(&self, i: usize) -> Result<Value> {
-        let kind = self
-            .kinds
-            .get(i)
-            .copied()
-            .unwrap_or(ColumnKind::Unsupported);
-        decode_column(self.row, i, kind)
-    }
-
-    fn values(&mut self) -> Result<(&mut [Value], &Arc<[String]>)> {
-        decode_row(self.row, self.kinds, self.buf)?;
-        Ok((&mut self.buf[..], self.columns))
-    }
-
-    /// `try_get` checks the column's own type: a domain over an integer takes the
-    /// `value` path.
-    fn int(&mut self, i: usize) -> Option<Option<i64>> {
+impl PgRawRow<'_> {
+    /// [`RawRow::int`], which reads nothing out of the row. `try_get` checks the column's
+    /// own type: a domain over an integer takes the `value` path.
+    fn int_at(&self, i: usize) -> Option<Option<i64>> {
         match self.kinds.get(i)? {
             ColumnKind::Int8 => self.row.try_get::<_, Option<i64>>(i).ok(),
             ColumnKind::Int4 => self
@@ -172,6 +146,42 @@ impl RawRow for PgRawRow<'_> {
                 .map(|v| v.map(i64::from)),
             _ => None,
         }
+    }
+}
+
+impl RawRow for PgRawRow<'_> {
+    fn columns(&self) -> &Arc<[String]> {
+        self.columns
+    }
+
+    fn is_null(&self, i: usize) -> bool {
+        matches!(self.row.try_get::<_, Raw<'_>>(i), Ok(Raw(None)))
+    }
+
+    fn value(&mut self, i: usize) -> Result<Value> {
+        self.peek(i)
+    }
+
+    fn peek(&self, i: usize) -> Result<Value> {
+        // A key is usually an integer: read it straight.
+        if let Some(n) = self.int_at(i) {
+            return Ok(n.map_or(Value::Null, Value::Int));
+        }
+        let kind = self
+            .kinds
+            .get(i)
+            .copied()
+            .unwrap_or(ColumnKind::Unsupported);
+        decode_column(self.row, i, kind)
+    }
+
+    fn values(&mut self) -> Result<(&mut [Value], &Arc<[String]>)> {
+        decode_row(self.row, self.kinds, self.buf)?;
+        Ok((&mut self.buf[..], self.columns))
+    }
+
+    fn int(&mut self, i: usize) -> Option<Option<i64>> {
+        self.int_at(i)
     }
 
     fn text(&mut self, i: usize) -> Option<Option<String>> {

@@ -97,8 +97,11 @@ impl Connection {
     /// [`FromValue`](philtre_core::FromValue) types, or any
     /// [`FromValues`](philtre_core::FromValues) type.
     ///
-    /// The typed fast path: no [`Row`](philtre_core::Row) is built, values move from the
-    /// driver's buffer into `T`. `execute(stmt).await?.all_as::<T>()` gives the same result.
+    /// The typed fast path: no [`Row`](philtre_core::Row) is built. Each row reaches `T`
+    /// as the driver holds it ([`RawRow`](philtre_core::RawRow)): integer and text
+    /// columns go straight into `i64` and `String` fields with no
+    /// [`Value`](philtre_core::Value) in between, other columns are decoded as `query`
+    /// decodes them. `execute(stmt).await?.all_as::<T>()` gives the same result.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre::Result<()> {
@@ -273,6 +276,10 @@ impl<T: philtre_core::FromValues + Send> philtre_core::RowSink for TypedRows<T> 
 
     fn reset(&mut self) {
         self.out.clear();
+    }
+
+    fn expect_rows(&mut self, rows: usize) {
+        self.out.reserve(rows);
     }
 
     fn wants_raw(&self) -> bool {

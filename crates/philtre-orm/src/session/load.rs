@@ -350,6 +350,10 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
         self.out.clear();
     }
 
+    fn expect_rows(&mut self, rows: usize) {
+        self.out.reserve(rows);
+    }
+
     fn wants_raw(&self) -> bool {
         true
     }
