@@ -1,9 +1,8 @@
 //! Writing `INSERT`, `UPDATE` and `DELETE`.
 
-use crate::compiler::expr::check_bind;
 use crate::compiler::{Compiled, Dialect, InsertedKey, SqlWriter};
 use crate::error::{Error, Result};
-use crate::expr::{ColumnRef, Expr};
+use crate::expr::Expr;
 use crate::stmt::{Delete, Insert, Update};
 use crate::Table;
 
@@ -128,12 +127,10 @@ fn require_column(table: &Table, column: &str) -> Result<()> {
 impl SqlWriter<'_> {
     /// Writes a value for `table.column`, type-checking a bound value against the column.
     fn value_for(&mut self, table: &Table, column: &str, value: &Expr) -> Result<()> {
+        // Checked against the table directly: a bound value of a 100-row insert would
+        // otherwise build a column reference (a name copy and a table handle) each.
         if let Expr::Bind(v) = value {
-            let c = ColumnRef {
-                table: Some(table.clone()),
-                name: column.to_owned(),
-            };
-            check_bind(&c, v)?;
+            table.check_value(column, v)?;
         }
         self.expr(value)
     }
