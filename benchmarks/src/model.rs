@@ -17,6 +17,17 @@ pub struct Post {
     pub body: String,
 }
 
+/// A users LEFT JOIN posts row's columns, in order (the post's are NULL without a post).
+pub type JoinColumns = (
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
 /// A user to insert (the id is generated).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {

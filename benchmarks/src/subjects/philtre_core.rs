@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use philtre::prelude::*;
 use philtre::{Engine, FromValues, RawRow};
 
-use crate::model::{Backend, NewUser, Post, User};
+use crate::model::{Backend, JoinColumns, NewUser, Post, User};
 use crate::subject::{BenchResult, Subject};
 use crate::subjects::{MEDIUM, MEDIUM_LIMIT, MEDIUM_OFFSET};
 use crate::target::Target;
@@ -90,17 +90,6 @@ impl FromValues for UserRow {
 }
 
 struct JoinRow(User, Option<Post>);
-
-/// A users LEFT JOIN posts row's columns, in order.
-type JoinColumns = (
-    i64,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
 
 impl JoinRow {
     fn new((id, name, hair_color, post_id, user_id, title, body): JoinColumns) -> Self {

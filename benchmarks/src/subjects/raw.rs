@@ -18,7 +18,7 @@ use deadpool::managed::{self, Metrics, RecycleResult};
 use futures_util::future::try_join_all;
 use mysql_async::prelude::Queryable;
 
-use crate::model::{Backend, NewUser, Post, User};
+use crate::model::{Backend, JoinColumns, NewUser, Post, User};
 use crate::orm::{Loaded, OrmSubject};
 use crate::subject::{BenchResult, Subject};
 use crate::target::Target;
@@ -240,15 +240,6 @@ fn pg_post(r: &tokio_postgres::Row) -> Result<Option<Post>, tokio_postgres::Erro
 }
 
 type MyUser = (i64, String, Option<String>);
-type MyJoin = (
-    i64,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-);
 
 fn my_user((id, name, hair_color): MyUser) -> User {
     User {
@@ -317,7 +308,7 @@ impl Subject for Raw {
                 .map(|r| Ok::<_, tokio_postgres::Error>((pg_user(r)?, pg_post(r)?)))
                 .collect::<Result<_, _>>()?,
             RawConn::Mysql(c) => {
-                let rows: Vec<MyJoin> = c.exec(&self.sql.join, (hair_color,)).await?;
+                let rows: Vec<JoinColumns> = c.exec(&self.sql.join, (hair_color,)).await?;
                 rows.into_iter()
                     .map(|(id, name, hair_color, pid, user_id, title, body)| {
                         let post = match (pid, user_id, title, body) {
