@@ -47,6 +47,16 @@ pub enum InsertedKey {
 pub trait Executable: Send + Sync {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled>;
 
+    /// Compiles a statement the caller gives up, as `execute(stmt)` does: bound values
+    /// may move into [`Compiled::params`] instead of being copied. Same SQL and
+    /// parameters as [`compile`](Self::compile), which the default calls.
+    fn into_compiled(self, dialect: &dyn Dialect) -> Result<Compiled>
+    where
+        Self: Sized,
+    {
+        self.compile(dialect)
+    }
+
     /// The SQL this statement compiles to on `dialect`, for printing and tests.
     fn to_sql(&self, dialect: &dyn Dialect) -> Result<String> {
         self.compile(dialect).map(|c| c.sql)
@@ -68,6 +78,10 @@ impl Executable for Select {
 }
 
 impl Executable for Insert {
+    fn into_compiled(self, dialect: &dyn Dialect) -> Result<Compiled> {
+        dml::compile_insert_owned(self, dialect)
+    }
+
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
         dml::compile_insert(self, dialect)
     }

@@ -231,3 +231,68 @@ fn create_and_drop_index() {
     let drop = philtre_core::DropIndex { table: t, index };
     assert_eq!(drop.to_sql(&PG).unwrap(), "DROP INDEX \"ix_users_name\"");
 }
+
+/// `execute(stmt)` compiles an insert by value, moving its bound values into the
+/// parameters: the SQL, the parameters (in `$n` order) and the key must be exactly what
+/// compiling by reference gives, and so must the errors.
+#[test]
+fn owned_insert_compiles_like_borrowed() {
+    let t = Table::builder("notes")
+        .column(Column::new("id", Integer).primary_key())
+        .column(Column::new("title", String(50)))
+        .column(Column::new("body", Text))
+        .column(Column::new("kind", String(10)).default("memo"))
+        .build();
+    let same = |ins: philtre_core::Insert| {
+        let borrowed = ins.compile(&PG);
+        let owned = ins.into_compiled(&PG);
+        match (borrowed, owned) {
+            (Ok(b), Ok(o)) => {
+                assert_eq!(b, o);
+                b
+            }
+            (b, o) => panic!("borrowed {b:?}, owned {o:?}"),
+        }
+    };
+    // Rows naming their columns in different orders, an expression among the values, the
+    // default filled in for every row, and RETURNING.
+    let c = same(
+        t.insert()
+            .rows([
+                vec![
+                    ("title", philtre_core::Expr::from("a")),
+                    ("body", "x".into()),
+                ],
+                vec![
+                    ("body", philtre_core::Expr::from("y")),
+                    (
+                        "title",
+                        philtre_core::func::call("lower", [philtre_core::lit("B")]),
+                    ),
+                ],
+            ])
+            .returning([t.c("id")]),
+    );
+    assert_eq!(
+        c.sql,
+        "INSERT INTO \"notes\" (\"title\", \"body\", \"kind\") VALUES ($1, $2, $3), (lower($4), $5, $6) RETURNING \"notes\".\"id\""
+    );
+    assert_eq!(c.params, params!["a", "x", "memo", "B", "y", "memo"]);
+    // One row with a given key, and one with the key generated.
+    let c = same(t.insert().value("id", 3).value("title", "t"));
+    assert_eq!(c.primary_key, Some(InsertedKey::Given(vec![Value::Int(3)])));
+    assert_eq!(c.params, params![3, "t", "memo"]);
+    let c = same(t.insert().value("title", "t"));
+    assert_eq!(c.primary_key, Some(InsertedKey::Returning));
+    // Errors are the same errors.
+    let mismatch = t.insert().value("id", "not a number");
+    assert_eq!(
+        mismatch.compile(&PG).unwrap_err().to_string(),
+        mismatch.into_compiled(&PG).unwrap_err().to_string()
+    );
+    let ragged = t.insert().rows([vec![("title", "a")], vec![("body", "b")]]);
+    assert_eq!(
+        ragged.compile(&PG).unwrap_err().to_string(),
+        ragged.into_compiled(&PG).unwrap_err().to_string()
+    );
+}

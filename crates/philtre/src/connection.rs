@@ -89,7 +89,7 @@ impl Connection {
     /// # Ok(()) }
     /// ```
     pub async fn execute(&mut self, stmt: impl Executable) -> Result<CursorResult> {
-        let compiled = stmt.compile(self.dialect())?;
+        let compiled = stmt.into_compiled(self.dialect())?;
         self.run(compiled).await
     }
 
@@ -168,7 +168,7 @@ impl Connection {
         stmt: impl Executable,
         sink: &mut dyn philtre_core::RowSink,
     ) -> Result<()> {
-        let compiled = stmt.compile(self.dialect())?;
+        let compiled = stmt.into_compiled(self.dialect())?;
         if !compiled.returns_rows {
             return Err(Error::InvalidStatement(format!(
                 "this needs a statement that returns rows; use execute for: {}",

@@ -52,6 +52,11 @@ impl<'d> SqlWriter<'d> {
     }
 
     /// Binds a value and appends its placeholder.
+    /// How many parameters are bound so far (the next one's index).
+    pub(crate) fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
     pub fn bind(&mut self, value: Value) {
         self.params.push(value);
         self.dialect

@@ -200,7 +200,7 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
     let row = cols
         .iter()
         .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
-    let mut compiled = table.insert().values(row).compile(tx.dialect())?;
+    let mut compiled = table.insert().values(row).into_compiled(tx.dialect())?;
     let pre_keys: Vec<Vec<Value>> = steps.iter().map(|s| m.key_of(&s.values)).collect();
     let all_columns = cols.len() == m.columns.len();
     let count = steps.len();
