@@ -16,8 +16,10 @@ use crate::value::Value;
 ///
 /// **Each column is read at most once**, by exactly one of [`value`](Self::value),
 /// [`int`](Self::int), [`text`](Self::text) or [`values`](Self::values) (which reads them
-/// all), so a driver may move the column out; a fast path that answers `None` has not
-/// read it. [`is_null`](Self::is_null) and [`peek`](Self::peek) are not reads.
+/// all), so a driver may move the column out. A fast path that answers `None` (not its
+/// kind) or `Some(None)` (`NULL`) must leave the column as it was: the caller may then
+/// read it through `value`. [`is_null`](Self::is_null) and [`peek`](Self::peek) are not
+/// reads.
 pub trait RawRow {
     /// The result's column names (the ones `RowSink::columns` received).
     fn columns(&self) -> &Arc<[String]>;
