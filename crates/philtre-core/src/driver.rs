@@ -23,11 +23,11 @@
 //! 6. **Statement cache.** Prepared statements are cached per connection by SQL text.
 //! 7. **Rows without `Row`s.** [`Connection::query_each`] hands each row's values to a
 //!    [`RowSink`] in one reused buffer, so typed results skip the per-row allocation
-//!    ([`Connection::query`] is built on it). A sink that [wants raw
-//!    rows](RowSink::wants_raw) gets each row as a [`RawRow`] instead, which reads
-//!    integers and text straight into the target type and everything else exactly as the
-//!    values would have been decoded. If the driver must start a query over, it calls
-//!    [`RowSink::reset`] first.
+//!    ([`Connection::query`] is built on it). Drivers hand each row over as a [`RawRow`]
+//!    through [`RowSink::raw_row`]: a sink that overrides it reads integers and text
+//!    straight into the target type and everything else exactly as the values would have
+//!    been decoded. If the driver must start a query over, it calls [`RowSink::reset`]
+//!    first.
 //! 8. **Many parameter sets.** `execute_many`, [`Connection::execute_each`] and
 //!    [`Connection::query_many`] run one statement per set, in order, stopping at the first
 //!    error; a driver may pipeline them. The caller provides the transaction.
@@ -100,15 +100,10 @@ pub trait RowSink: Send {
     /// has the whole result by then): a sink may reserve room for them. Not a promise.
     fn expect_rows(&mut self, _rows: usize) {}
 
-    /// Whether the sink reads rows column by column, in its own types: then the driver
-    /// calls [`raw_row`](Self::raw_row) instead of [`row`](Self::row), and builds no
-    /// [`Value`] for the columns the sink reads straight.
-    fn wants_raw(&self) -> bool {
-        false
-    }
-
-    /// One row as the driver holds it (see [`wants_raw`](Self::wants_raw)). The default
-    /// decodes every column and calls [`row`](Self::row).
+    /// One row as the driver holds it: what drivers call for every row. The default
+    /// decodes every column into the driver's reused buffer and calls [`row`](Self::row);
+    /// a sink that reads columns in its own types overrides it, and then builds no
+    /// [`Value`] for the columns it reads straight.
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
         self.row(row.values()?.0)
     }

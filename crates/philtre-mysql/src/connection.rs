@@ -12,7 +12,7 @@ use crate::cache::StatementCache;
 use crate::config::STATEMENT_CACHE_SIZE;
 use crate::error::map_error;
 use crate::raw_row::{Fast, MyRawRow};
-use crate::value::{from_mysql, to_mysql};
+use crate::value::to_mysql;
 
 /// "This command is not supported in the prepared statement protocol yet": such SQL is
 /// sent as plain text when it has no parameters.
@@ -322,11 +322,7 @@ async fn feed<P: Protocol>(
     let columns = result.columns().unwrap_or_else(|| Arc::from([]));
     let names: Arc<[String]> = columns.iter().map(|c| c.name_str().into_owned()).collect();
     sink.columns(&names)?;
-    // A sink that reads rows column by column gets them raw: no `Value` for the columns
-    // it reads straight.
-    let fast: Option<Vec<Fast>> = sink
-        .wants_raw()
-        .then(|| columns.iter().map(Fast::of).collect());
+    let fast: Vec<Fast> = columns.iter().map(Fast::of).collect();
     let mut values = Vec::with_capacity(columns.len());
     let mut failed: Option<Error> = None;
     result
@@ -334,25 +330,13 @@ async fn feed<P: Protocol>(
             if failed.is_some() {
                 return;
             }
-            let fed = if let Some(fast) = &fast {
-                sink.raw_row(&mut MyRawRow {
-                    values: row.unwrap_raw(),
-                    columns: &columns,
-                    fast,
-                    names: &names,
-                    buf: &mut values,
-                })
-            } else {
-                values.clear();
-                row.unwrap_raw()
-                    .into_iter()
-                    .zip(columns.iter())
-                    .try_for_each(|(v, c)| {
-                        values.push(from_mysql(c, v.unwrap_or(mysql_async::Value::NULL))?);
-                        Ok(())
-                    })
-                    .and_then(|()| sink.row(&mut values))
-            };
+            let fed = sink.raw_row(&mut MyRawRow {
+                values: row.unwrap_raw(),
+                columns: &columns,
+                fast: &fast,
+                names: &names,
+                buf: &mut values,
+            });
             failed = fed.err();
         })
         .await

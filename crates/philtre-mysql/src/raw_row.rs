@@ -106,10 +106,11 @@ impl RawRow for MyRawRow<'_> {
 
     /// Bytes that are not UTF-8 are put back, for `value` to report.
     fn text(&mut self, i: usize) -> Option<Option<String>> {
+        let fast = self.fast(i);
         let slot = self.values.get_mut(i)?;
         match slot {
             None | Some(My::NULL) => return Some(None),
-            Some(My::Bytes(_)) if self.fast.get(i) == Some(&Fast::Text) => {}
+            Some(My::Bytes(_)) if fast == Fast::Text => {}
             _ => return None,
         }
         let Some(My::Bytes(bytes)) = slot.take() else {

@@ -289,20 +289,13 @@ impl Connection for PgConnection {
         let kinds = column_kinds(p.stmt.columns());
         let mut values = Vec::with_capacity(kinds.len());
         sink.expect_rows(pg_rows.len());
-        if sink.wants_raw() {
-            for row in &pg_rows {
-                sink.raw_row(&mut PgRawRow {
-                    row,
-                    kinds: &kinds,
-                    columns: &p.columns,
-                    buf: &mut values,
-                })?;
-            }
-            return Ok(());
-        }
-        for r in &pg_rows {
-            decode_row(r, &kinds, &mut values)?;
-            sink.row(&mut values)?;
+        for row in &pg_rows {
+            sink.raw_row(&mut PgRawRow {
+                row,
+                kinds: &kinds,
+                columns: &p.columns,
+                buf: &mut values,
+            })?;
         }
         Ok(())
     }

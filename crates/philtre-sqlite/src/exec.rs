@@ -5,7 +5,7 @@ use std::sync::Arc;
 use philtre_core::{ExecResult, Result, RowSink, Rows, Value};
 use rusqlite::{CachedStatement, Column, Connection, Statement};
 
-use crate::convert::{decode, encode, Decl};
+use crate::convert::{encode, Decl};
 use crate::errors::map_error;
 use crate::handle::Budget;
 use crate::raw_row::SqliteRow;
@@ -58,24 +58,13 @@ pub(crate) fn query_each(
     let decls: Vec<Decl> = columns.iter().map(|c| Decl::of(c.decl_type())).collect();
     let mut row = Some(row);
     let mut values = Vec::with_capacity(decls.len());
-    if sink.wants_raw() {
-        while let Some(current) = row {
-            sink.raw_row(&mut SqliteRow {
-                row: current,
-                decls: &decls,
-                columns: &names,
-                buf: &mut values,
-            })?;
-            row = rows.next().map_err(map_error)?;
-        }
-        return Ok(());
-    }
     while let Some(current) = row {
-        values.clear();
-        for (i, decl) in decls.iter().enumerate() {
-            values.push(decode(current.get_ref(i).map_err(map_error)?, *decl));
-        }
-        sink.row(&mut values)?;
+        sink.raw_row(&mut SqliteRow {
+            row: current,
+            decls: &decls,
+            columns: &names,
+            buf: &mut values,
+        })?;
         row = rows.next().map_err(map_error)?;
     }
     Ok(())

@@ -282,10 +282,6 @@ impl<T: philtre_core::FromValues + Send> philtre_core::RowSink for TypedRows<T> 
         self.out.reserve(rows);
     }
 
-    fn wants_raw(&self) -> bool {
-        true
-    }
-
     fn raw_row(&mut self, row: &mut dyn philtre_core::RawRow) -> Result<()> {
         self.out.push(T::from_raw(row)?);
         Ok(())

@@ -354,10 +354,6 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
         self.out.reserve(rows);
     }
 
-    fn wants_raw(&self) -> bool {
-        true
-    }
-
     /// The key's values are peeked (identities are made of values), then the object reads
     /// the row.
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
