@@ -60,6 +60,16 @@ impl MyRawRow<'_> {
     fn fast(&self, i: usize) -> Fast {
         self.fast.get(i).copied().unwrap_or(Fast::None)
     }
+
+    /// [`RawRow::int`], which leaves the column in the row.
+    fn int_at(&self, i: usize) -> Option<Option<i64>> {
+        match self.values.get(i)? {
+            None | Some(My::NULL) => Some(None),
+            Some(My::Int(n)) if self.fast(i) == Fast::Int => Some(Some(*n)),
+            Some(My::UInt(u)) if self.fast(i) == Fast::Int => i64::try_from(*u).ok().map(Some),
+            _ => None,
+        }
+    }
 }
 
 impl RawRow for MyRawRow<'_> {
@@ -78,8 +88,11 @@ impl RawRow for MyRawRow<'_> {
         from_mysql(column, slot.take().unwrap_or(My::NULL))
     }
 
-    /// A copy: the column stays in the row.
+    /// A copy: the column stays in the row. An integer (a key, usually) is read in place.
     fn peek(&self, i: usize) -> Result<Value> {
+        if let Some(n) = self.int_at(i) {
+            return Ok(n.map_or(Value::Null, Value::Int));
+        }
         let (Some(slot), Some(column)) = (self.values.get(i), self.columns.get(i)) else {
             return Err(Error::NoSuchRowColumn(format!("at position {i}")));
         };
@@ -96,12 +109,7 @@ impl RawRow for MyRawRow<'_> {
     }
 
     fn int(&mut self, i: usize) -> Option<Option<i64>> {
-        match self.values.get(i)? {
-            None | Some(My::NULL) => Some(None),
-            Some(My::Int(n)) if self.fast(i) == Fast::Int => Some(Some(*n)),
-            Some(My::UInt(u)) if self.fast(i) == Fast::Int => i64::try_from(*u).ok().map(Some),
-            _ => None,
-        }
+        self.int_at(i)
     }
 
     /// Bytes that are not UTF-8 are put back, for `value` to report.

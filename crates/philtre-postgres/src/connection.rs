@@ -295,6 +295,7 @@ impl Connection for PgConnection {
                 kinds: &kinds,
                 columns: &p.columns,
                 buf: &mut values,
+                peeked: std::cell::Cell::new(None),
             })?;
         }
         Ok(())

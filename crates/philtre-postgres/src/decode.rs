@@ -126,6 +126,9 @@ pub(crate) struct PgRawRow<'a> {
     pub(crate) columns: &'a Arc<[String]>,
     /// Reused from row to row by [`RawRow::values`].
     pub(crate) buf: &'a mut Vec<Value>,
+    /// The integer [`RawRow::peek`] last read (column, value): a loaded object's key is
+    /// peeked and then read again as its field, and this saves the second decode.
+    pub(crate) peeked: std::cell::Cell<Option<(usize, Option<i64>)>>,
 }
 
 impl PgRawRow<'_> {
@@ -165,6 +168,7 @@ impl RawRow for PgRawRow<'_> {
     fn peek(&self, i: usize) -> Result<Value> {
         // A key is usually an integer: read it straight.
         if let Some(n) = self.int_at(i) {
+            self.peeked.set(Some((i, n)));
             return Ok(n.map_or(Value::Null, Value::Int));
         }
         let kind = self
@@ -181,7 +185,10 @@ impl RawRow for PgRawRow<'_> {
     }
 
     fn int(&mut self, i: usize) -> Option<Option<i64>> {
-        self.int_at(i)
+        match self.peeked.get() {
+            Some((j, n)) if j == i => Some(n),
+            _ => self.int_at(i),
+        }
     }
 
     fn text(&mut self, i: usize) -> Option<Option<String>> {
