@@ -164,7 +164,7 @@ pub trait Mapped: Send + Sync + Sized + 'static {
 pub(crate) fn key_values(pk: &[usize], values: &[Value]) -> crate::identity::KeyValues {
     let at = |i: usize| values.get(i).cloned().unwrap_or(Value::Null);
     match pk {
-        &[i] => smallvec::smallvec![at(i)],
+        &[i] => crate::identity::KeyValues::One(at(i)),
         pk => pk.iter().map(|&i| at(i)).collect(),
     }
 }

@@ -358,7 +358,7 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
     /// the row.
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
         let key: KeyValues = match self.pk {
-            &[i] => smallvec::smallvec![row.peek(i)?],
+            &[i] => KeyValues::One(row.peek(i)?),
             pk => pk.iter().map(|&i| row.peek(i)).collect::<Result<_>>()?,
         };
         let value = T::from_raw(row)?;

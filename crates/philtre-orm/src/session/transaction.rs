@@ -267,7 +267,7 @@ impl Session {
 /// An insert was rolled back: the object is pending again, with its key as before.
 fn un_insert(any: &Arc<dyn AnyObj>, pre_key: &[philtre::Value]) {
     let current: Option<Key> = any.meta().lock().key.clone();
-    if current.is_some_and(|k| k.values.as_slice() != pre_key) {
+    if current.is_some_and(|k| *k.values != *pre_key) {
         // Best effort: a key field that cannot hold NULL keeps the rolled-back value.
         let _ = any.set_key(pre_key);
     }
