@@ -64,6 +64,7 @@ pub(crate) fn query_each(
             decls: &decls,
             columns: &names,
             buf: &mut values,
+            peeked: std::cell::Cell::new(None),
         })?;
         row = rows.next().map_err(map_error)?;
     }

@@ -16,6 +16,20 @@ pub(crate) struct SqliteRow<'r, 's> {
     pub(crate) columns: &'r Arc<[String]>,
     /// Reused from row to row by [`RawRow::values`].
     pub(crate) buf: &'r mut Vec<Value>,
+    /// The integer [`RawRow::peek`] last read (column, value): a loaded object's key is
+    /// peeked and then read again as its field, and this saves the second read.
+    pub(crate) peeked: std::cell::Cell<Option<(usize, Option<i64>)>>,
+}
+
+impl SqliteRow<'_, '_> {
+    /// [`RawRow::int`] without the peek's memory.
+    fn int_at(&self, i: usize) -> Option<Option<i64>> {
+        match (self.row.get_ref(i).ok()?, self.decls.get(i)?) {
+            (ValueRef::Null, _) => Some(None),
+            (ValueRef::Integer(n), Decl::Storage) => Some(Some(n)),
+            _ => None,
+        }
+    }
 }
 
 impl RawRow for SqliteRow<'_, '_> {
@@ -41,16 +55,21 @@ impl RawRow for SqliteRow<'_, '_> {
     }
 
     fn peek(&self, i: usize) -> Result<Value> {
+        if let Some(n) = self.int_at(i) {
+            self.peeked.set(Some((i, n)));
+            return Ok(n.map_or(Value::Null, Value::Int));
+        }
         let decl = self.decls.get(i).copied().unwrap_or(Decl::Storage);
         Ok(decode(self.row.get_ref(i).map_err(map_error)?, decl))
     }
 
     fn int(&mut self, i: usize) -> Option<Option<i64>> {
-        match (self.row.get_ref(i).ok()?, self.decls.get(i)?) {
-            (ValueRef::Null, _) => Some(None),
-            (ValueRef::Integer(n), Decl::Storage) => Some(Some(n)),
-            _ => None,
+        if let Some((j, n)) = self.peeked.get() {
+            if j == i {
+                return Some(n);
+            }
         }
+        self.int_at(i)
     }
 
     /// Text that is not UTF-8 decodes as bytes, so it takes the `value` path.
