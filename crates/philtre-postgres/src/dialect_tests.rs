@@ -290,9 +290,19 @@ fn owned_insert_compiles_like_borrowed() {
         mismatch.compile(&PG).unwrap_err().to_string(),
         mismatch.into_compiled(&PG).unwrap_err().to_string()
     );
-    let ragged = t.insert().rows([vec![("title", "a")], vec![("body", "b")]]);
-    assert_eq!(
-        ragged.compile(&PG).unwrap_err().to_string(),
-        ragged.into_compiled(&PG).unwrap_err().to_string()
-    );
+    // A later row naming other columns, one more, one fewer; a value set on the last row.
+    for ragged in [
+        t.insert().rows([vec![("title", "a")], vec![("body", "b")]]),
+        t.insert()
+            .rows([vec![("title", "a")], vec![("title", "b"), ("body", "c")]]),
+        t.insert()
+            .rows([vec![("title", "a"), ("body", "c")], vec![("title", "b")]]),
+        t.insert()
+            .rows([vec![("title", "a")], vec![("title", "b")]])
+            .value("body", "c"),
+    ] {
+        let e = ragged.compile(&PG).unwrap_err().to_string();
+        assert!(e.contains("must name the same columns"), "{e}");
+        assert_eq!(e, ragged.into_compiled(&PG).unwrap_err().to_string());
+    }
 }

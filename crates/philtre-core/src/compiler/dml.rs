@@ -21,7 +21,7 @@ pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Re
             .rows
             .get_mut(m.row)
             .and_then(|row| row.get_mut(m.pos))
-            .map(|(_, e)| std::mem::replace(e, Expr::Bind(Value::Null)));
+            .map(|e| std::mem::replace(e, Expr::Bind(Value::Null)));
         match (value, compiled.params.get_mut(m.param)) {
             (Some(Expr::Bind(v)), Some(slot)) => *slot = v,
             _ => {
@@ -47,19 +47,25 @@ fn write_insert(
     mut moved: Option<&mut Vec<Moved>>,
 ) -> Result<Compiled> {
     let table = &ins.table;
-    let first = ins.rows.first().map(Vec::as_slice).unwrap_or_default();
-    let mut columns: Vec<&str> = first.iter().map(|(c, _)| c.as_str()).collect();
+    if let Some(reason) = &ins.invalid {
+        return Err(Error::InvalidStatement(reason.clone()));
+    }
+    let given = ins.columns.len();
+    let mut columns: Vec<&str> = ins.columns.iter().map(String::as_str).collect();
     for c in &columns {
         require_column(table, c)?;
     }
     // Python-side defaults fill the columns no row names.
-    let defaults: Vec<(&str, Expr)> = table
+    let defaults: Vec<Expr> = table
         .columns()
         .iter()
-        .filter(|c| !columns.contains(&c.name.as_str()))
-        .filter_map(|c| c.default.clone().map(|d| (c.name.as_str(), Expr::Bind(d))))
+        .filter(|c| !ins.columns.contains(&c.name))
+        .filter_map(|c| {
+            let d = c.default.clone()?;
+            columns.push(c.name.as_str());
+            Some(Expr::Bind(d))
+        })
         .collect();
-    columns.extend(defaults.iter().map(|(c, _)| *c));
 
     let mut w = SqlWriter::new(dialect);
     w.push("INSERT INTO ");
@@ -78,43 +84,40 @@ fn write_insert(
             Ok::<(), Error>(())
         })?;
         w.push(") VALUES ");
-        let rows: Vec<&[(String, Expr)]> = if ins.rows.is_empty() {
+        let rows: Vec<&[Expr]> = if ins.rows.is_empty() {
             vec![&[]]
         } else {
             ins.rows.iter().map(Vec::as_slice).collect()
         };
         w.list(rows.into_iter().enumerate(), ", ", |w, (ri, row)| {
-            if row.len() != first.len() {
+            if row.len() != given {
                 return Err(Error::InvalidStatement(
                     "every row of a multi-row INSERT must name the same columns".into(),
                 ));
             }
             w.push("(");
-            w.list(&columns, ", ", |w, col| {
-                let pos = row.iter().position(|(c, _)| c == col);
-                let value = pos
-                    .map(|p| &row[p].1)
-                    .or_else(|| defaults.iter().find(|(c, _)| c == col).map(|(_, v)| v))
-                    .ok_or_else(|| {
-                        Error::InvalidStatement(format!(
-                            "a row of the multi-row INSERT gives no value for {col:?}"
-                        ))
-                    })?;
-                match (moved.as_deref_mut(), value, pos) {
-                    // Only the row's own values move; a default stays in the table.
-                    (Some(moved), Expr::Bind(v), Some(pos)) => {
-                        table.check_value(col, v)?;
-                        moved.push(Moved {
-                            param: w.param_count(),
-                            row: ri,
-                            pos,
-                        });
-                        w.bind(Value::Null);
-                        Ok(())
+            // The row's own values, then the defaults, as `columns` lists them.
+            let values = row.iter().chain(&defaults);
+            w.list(
+                columns.iter().zip(values).enumerate(),
+                ", ",
+                |w, (pos, (col, value))| {
+                    match (moved.as_deref_mut(), value) {
+                        // Only the row's own values move; a default stays in the table.
+                        (Some(moved), Expr::Bind(v)) if pos < given => {
+                            table.check_value(col, v)?;
+                            moved.push(Moved {
+                                param: w.param_count(),
+                                row: ri,
+                                pos,
+                            });
+                            w.bind(Value::Null);
+                            Ok(())
+                        }
+                        _ => w.value_for(table, col, value),
                     }
-                    _ => w.value_for(table, col, value),
-                }
-            })?;
+                },
+            )?;
             w.push(")");
             Ok(())
         })?;
@@ -144,9 +147,12 @@ fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option
     let row = ins.rows.first().map(Vec::as_slice).unwrap_or_default();
     let given: Option<Vec<_>> = pk
         .iter()
-        .map(|k| match row.iter().find(|(c, _)| c == k) {
-            Some((_, Expr::Bind(v))) => Some(v.clone()),
-            _ => table.column(k).and_then(|c| c.default.clone()),
+        .map(|k| {
+            let at = ins.columns.iter().position(|c| c == k);
+            match at.and_then(|i| row.get(i)) {
+                Some(Expr::Bind(v)) => Some(v.clone()),
+                _ => table.column(k).and_then(|c| c.default.clone()),
+            }
         })
         .collect();
     match given {

@@ -3,16 +3,23 @@ use crate::Table;
 
 /// `INSERT INTO table (...) VALUES (...)[, (...)]`.
 ///
-/// Columns given no value take the column's `default`, if it has one.
+/// Columns given no value take the column's `default`, if it has one. The columns are
+/// named once for all rows (a 100-row insert does not carry 100 copies of each name).
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Insert {
     pub table: Table,
-    pub rows: Vec<Vec<(String, Expr)>>,
+    /// The columns the rows give values for.
+    pub columns: Vec<String>,
+    /// One list of values per row, in the order of `columns`.
+    pub rows: Vec<Vec<Expr>>,
     pub returning: Vec<Expr>,
     /// Whether a dialect that can (PostgreSQL) appends `RETURNING <primary key>` to learn
     /// a generated key (SQLAlchemy's `implicit_returning`). Default `true`.
     pub implicit_returning: bool,
+    /// Why the rows given cannot make one statement, reported when it compiles (a builder
+    /// method cannot fail).
+    pub(crate) invalid: Option<String>,
 }
 
 impl Insert {
@@ -21,8 +28,10 @@ impl Insert {
         if self.rows.is_empty() {
             self.rows.push(Vec::new());
         }
-        let row = self.rows.last_mut().expect("a row was just ensured");
-        row.push((column.to_owned(), value.into()));
+        self.columns.push(column.to_owned());
+        if let Some(row) = self.rows.last_mut() {
+            row.push(value.into());
+        }
         self
     }
 
@@ -31,19 +40,87 @@ impl Insert {
         mut self,
         row: impl IntoIterator<Item = (C, V)>,
     ) -> Self {
-        self.rows = vec![collect_row(row)];
+        let (columns, values) = row.into_iter().map(|(c, v)| (c.into(), v.into())).unzip();
+        self.columns = columns;
+        self.rows = vec![values];
+        self.invalid = None;
         self
     }
 
-    /// Several rows in one statement. Every row must name the same columns.
+    /// Several rows in one statement. Every row must name the same columns (in any
+    /// order); the first row's order is the statement's.
     pub fn rows<C, V, R>(mut self, rows: impl IntoIterator<Item = R>) -> Self
     where
-        C: Into<String>,
+        C: AsRef<str>,
         V: Into<Expr>,
         R: IntoIterator<Item = (C, V)>,
     {
-        self.rows = rows.into_iter().map(collect_row).collect();
+        self.columns.clear();
+        self.rows.clear();
+        self.invalid = None;
+        let mut rows = rows.into_iter();
+        if let Some(first) = rows.next() {
+            let (columns, values) = first
+                .into_iter()
+                .map(|(c, v)| (c.as_ref().to_owned(), v.into()))
+                .unzip();
+            self.columns = columns;
+            self.rows.push(values);
+        }
+        for row in rows {
+            let values = self.in_column_order(row);
+            self.rows.push(values);
+        }
         self
+    }
+
+    /// A later row's values in the order of `columns`: the usual row names them in that
+    /// order and is checked name by name as it goes; any other is sorted by name.
+    fn in_column_order<C: AsRef<str>, V: Into<Expr>>(
+        &mut self,
+        row: impl IntoIterator<Item = (C, V)>,
+    ) -> Vec<Expr> {
+        let mut values = Vec::with_capacity(self.columns.len());
+        let mut cells = row.into_iter();
+        for (c, v) in cells.by_ref() {
+            if self.columns.get(values.len()).map(String::as_str) == Some(c.as_ref()) {
+                values.push(v.into());
+                continue;
+            }
+            // Out of order: the rest is placed by name.
+            let mut named: Vec<(String, Expr)> = self.columns[..values.len()]
+                .iter()
+                .cloned()
+                .zip(values.drain(..))
+                .collect();
+            named.push((c.as_ref().to_owned(), v.into()));
+            named.extend(cells.map(|(c, v)| (c.as_ref().to_owned(), v.into())));
+            return self.arrange(named);
+        }
+        if values.len() != self.columns.len() {
+            self.mark_ragged();
+        }
+        values
+    }
+
+    fn arrange(&mut self, mut named: Vec<(String, Expr)>) -> Vec<Expr> {
+        let mut values = Vec::with_capacity(self.columns.len());
+        for column in &self.columns {
+            match named.iter().position(|(c, _)| c == column) {
+                Some(i) => values.push(named.swap_remove(i).1),
+                None => break,
+            }
+        }
+        if values.len() != self.columns.len() || !named.is_empty() {
+            self.mark_ragged();
+        }
+        values
+    }
+
+    fn mark_ragged(&mut self) {
+        self.invalid.get_or_insert_with(|| {
+            "every row of a multi-row INSERT must name the same columns".into()
+        });
     }
 
     /// `implicit_returning(false)`: no `RETURNING` clause just to learn the generated key
@@ -72,9 +149,11 @@ impl Table {
     pub fn insert(&self) -> Insert {
         Insert {
             table: self.clone(),
+            columns: Vec::new(),
             rows: Vec::new(),
             returning: Vec::new(),
             implicit_returning: true,
+            invalid: None,
         }
     }
 }
