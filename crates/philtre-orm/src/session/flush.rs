@@ -91,7 +91,9 @@ impl Session {
         } = plan;
         self.wrote = true;
         self.changed_rows = true;
-        for group in groups(&mut inserts, |a, b| insert_columns(a) == insert_columns(b)) {
+        for group in groups(&mut inserts, |a, b| {
+            (&a.changed, a.defaulted) == (&b.changed, b.defaulted)
+        }) {
             insert_group(tx, group).await?;
             for step in &*group {
                 let key = step.obj.meta().lock().key.clone();
@@ -167,36 +169,12 @@ fn param_sets(
     Ok(Some(sets))
 }
 
-/// The positions of the columns an INSERT of these values names: a `NULL` key, or a `NULL`
-/// for a column with a default, is left out so that the database (or the default) fills
-/// it. Also whether a default is used (the row is read back then).
-fn insert_columns(step: &Step) -> (Vec<usize>, bool) {
-    let m = &step.mapping;
-    let mut cols = Vec::with_capacity(step.values.len());
-    let mut defaulted = false;
-    for (i, (name, value)) in m.columns.iter().zip(&step.values).enumerate() {
-        if value.is_null() {
-            let is_pk = m.pk.contains(&i);
-            let has_default = m
-                .table
-                .column(name)
-                .is_some_and(|c| c.default.is_some() || c.server_default.is_some());
-            if is_pk || has_default {
-                defaulted |= !is_pk;
-                continue;
-            }
-        }
-        cols.push(i);
-    }
-    (cols, defaulted)
-}
-
 /// INSERTs a group of pending objects of one table and column set, with one compiled
 /// statement (pipelined on PostgreSQL), and makes them persistent.
 async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Result<()> {
     let m = steps[0].mapping.clone();
     let table = &m.table;
-    let (cols, defaulted) = insert_columns(&steps[0]);
+    let (cols, defaulted) = (steps[0].changed.clone(), steps[0].defaulted);
     let row = cols
         .iter()
         .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
@@ -256,7 +234,7 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
 /// INSERTs one pending object with a statement of its own.
 async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: Vec<Value>) -> Result<()> {
     let m = &step.mapping;
-    let (cols, defaulted) = insert_columns(step);
+    let (cols, defaulted) = (&step.changed, step.defaulted);
     let row = cols
         .iter()
         .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));

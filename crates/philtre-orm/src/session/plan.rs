@@ -17,8 +17,11 @@ pub(crate) struct Step {
     pub(crate) mapping: Arc<Mapping>,
     /// Current column values (`to_values`).
     pub(crate) values: Vec<Value>,
-    /// For an update: the positions of the columns that changed.
+    /// The positions of the columns the statement writes: for an update, those that
+    /// changed; for an insert, those it names (see `insert_columns`).
     pub(crate) changed: Vec<usize>,
+    /// For an insert: whether a column is left to its default (the row is read back).
+    pub(crate) defaulted: bool,
     /// For an update or delete: the identity in the database now.
     pub(crate) key: Option<Key>,
     /// The object's write count when `values` were read: if it is the same once they are
@@ -62,11 +65,13 @@ impl Session {
                 }
                 .into());
             }
+            let (changed, defaulted) = insert_columns(&mapping, &values);
             plan.inserts.push(Step {
                 obj: obj.clone(),
                 mapping,
                 values,
-                changed: Vec::new(),
+                changed,
+                defaulted,
                 key: None,
                 writes,
             });
@@ -100,6 +105,7 @@ impl Session {
                     mapping,
                     values,
                     changed: Vec::new(),
+                    defaulted: false,
                     key,
                     writes: 0,
                 });
@@ -126,6 +132,7 @@ impl Session {
                     mapping,
                     values,
                     changed,
+                    defaulted: false,
                     key,
                     writes,
                 });
@@ -211,4 +218,28 @@ fn checked_len(mapping: &Mapping, values: Vec<Value>) -> Result<Vec<Value>> {
 /// The type of a mapped object (for identity keys built from a mapping).
 pub(crate) fn key_for(mapping: &Mapping, values: &[Value]) -> Key {
     Key::new(mapping.type_id, mapping.key_values(values))
+}
+
+/// The positions of the columns an INSERT of these values names: a `NULL` key, or a `NULL`
+/// for a column with a default, is left out so that the database (or the default) fills
+/// it. Also whether a default is used (the row is read back then). Worked out once per
+/// object when the flush is planned: grouping compares it between neighbours.
+fn insert_columns(m: &Mapping, values: &[Value]) -> (Vec<usize>, bool) {
+    let mut cols = Vec::with_capacity(values.len());
+    let mut defaulted = false;
+    for (i, (name, value)) in m.columns.iter().zip(values).enumerate() {
+        if value.is_null() {
+            let is_pk = m.pk.contains(&i);
+            let has_default = m
+                .table
+                .column(name)
+                .is_some_and(|c| c.default.is_some() || c.server_default.is_some());
+            if is_pk || has_default {
+                defaulted |= !is_pk;
+                continue;
+            }
+        }
+        cols.push(i);
+    }
+    (cols, defaulted)
 }
