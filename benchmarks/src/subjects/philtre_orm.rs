@@ -65,6 +65,12 @@ impl Mapped for OrmUser {
     fn to_values(&self) -> Vec<Value> {
         field_values![self.id, self.name, self.hair_color]
     }
+
+    /// An insert's generated id goes straight into the field (the docs' one-liner).
+    fn set_generated_key(&mut self, key: &[Value]) -> philtre_orm::Result<()> {
+        self.id = philtre_orm::generated_key(key)?;
+        Ok(())
+    }
 }
 
 impl Loaded for Vec<Obj<OrmUser>> {

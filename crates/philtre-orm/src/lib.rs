@@ -114,7 +114,7 @@ mod session;
 
 pub use identity::IntoKey;
 pub use maker::{sessionmaker, SessionMaker};
-pub use mapping::{mapper, Mapped, Mapping};
+pub use mapping::{generated_key, mapper, Mapped, Mapping};
 pub use object::{Obj, ObjectState, ReadGuard, WriteGuard};
 pub use philtre::{self, Error, OrmError, Result, Row, Value};
 pub use query::Query;

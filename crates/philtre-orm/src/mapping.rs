@@ -11,8 +11,8 @@ use std::sync::{Arc, LazyLock, OnceLock};
 
 use parking_lot::RwLock;
 use philtre::{
-    and_, select, Compiled, Dialect, Error, Executable, Expr, OrmError, RawRow, Result, Row,
-    Select, Table, Value,
+    and_, select, Compiled, Dialect, Error, Executable, Expr, FromValue, OrmError, RawRow, Result,
+    Row, Select, Table, Value,
 };
 
 /// A struct whose values are the columns of one table row.
@@ -145,7 +145,30 @@ pub trait Mapped: Send + Sync + Sized + 'static {
 
     /// Stores the primary key the database generated (values in the table's primary-key
     /// order). The default rebuilds the object through [`from_values`](Self::from_values)
-    /// with the key put in; override it when that is too costly.
+    /// with the key put in (a copy of every field); `#[derive(Model)]` sets the key fields,
+    /// and so can a hand-written mapping, in one line ([`generated_key`]):
+    ///
+    /// ```
+    /// # use philtre_orm::prelude::*;
+    /// # struct User { id: Option<i64>, name: String }
+    /// # impl Mapped for User {
+    /// #     const COLUMNS: &'static [&'static str] = &["id", "name"];
+    /// #     fn from_row(row: &Row) -> philtre_orm::Result<Self> {
+    /// #         Ok(User { id: row.get("id")?, name: row.get("name")? })
+    /// #     }
+    /// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name] }
+    /// fn set_generated_key(&mut self, key: &[Value]) -> philtre_orm::Result<()> {
+    ///     self.id = philtre_orm::generated_key(key)?;
+    ///     Ok(())
+    /// }
+    /// # }
+    /// let mut user = User { id: None, name: "admin".into() };
+    /// user.set_generated_key(&[Value::Int(7)])?;
+    /// assert_eq!(user.id, Some(7));
+    /// assert!(user.set_generated_key(&[Value::from("seven")]).is_err());
+    /// assert!(user.set_generated_key(&[Value::Int(1), Value::Int(2)]).is_err());
+    /// # Ok::<(), philtre_orm::Error>(())
+    /// ```
     fn set_generated_key(&mut self, key: &[Value]) -> Result<()> {
         let m = mapping::<Self>()?;
         let mut values = self.to_values();
@@ -158,6 +181,24 @@ pub trait Mapped: Send + Sync + Sized + 'static {
     fn primary_key(&self) -> Result<Vec<Value>> {
         Ok(mapping::<Self>()?.key_of(&self.to_values()))
     }
+}
+
+/// A generated one-column primary key as the type of the key field, for a hand-written
+/// [`Mapped::set_generated_key`]: `self.id = generated_key(key)?;`. A key of another
+/// number of columns is [`Error::InvalidStatement`]; a value the type cannot hold is
+/// [`Error::Decode`].
+pub fn generated_key<T: FromValue>(key: &[Value]) -> Result<T> {
+    let [value] = key else {
+        return Err(Error::InvalidStatement(format!(
+            "a generated key of one column was expected, got {} values",
+            key.len()
+        )));
+    };
+    T::from_value(value.clone()).ok_or_else(|| Error::Decode {
+        column: "the generated primary key".into(),
+        expected: T::EXPECTED,
+        found: value.kind().to_owned(),
+    })
 }
 
 /// The values at the primary key's positions `pk` (`NULL` where a row is short).
