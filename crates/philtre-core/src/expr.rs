@@ -10,7 +10,7 @@ use crate::Table;
 /// A column of a table, as used in an expression.
 #[derive(Debug, Clone)]
 pub struct ColumnRef {
-    /// `None` for a bare or alias-qualified name made with [`column`].
+    /// `None` for a bare or alias-qualified name made with [`column()`].
     pub table: Option<Table>,
     pub name: String,
 }
