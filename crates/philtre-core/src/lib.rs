@@ -56,7 +56,7 @@ pub use compiler::{Compiled, Dialect, Executable, InsertedKey};
 pub use driver::{Connection, Driver, ExecResult, RowSink, Rows};
 pub use error::{DatabaseError, DbErrorKind, Error, OrmError, Result};
 pub use expr::{and_, case, column, exists, func, lit, not_, or_, Expr, OrderBy};
-pub use raw_row::{RawRow, ValuesRow};
+pub use raw_row::{PeekedInt, RawRow, ValuesRow};
 pub use row::{FromRow, FromValues, Row, RowIndex};
 pub use schema::{
     sort_by_dependency, CheckConstraint, Column, ForeignKey, Index, MetaData, ReferentialAction,

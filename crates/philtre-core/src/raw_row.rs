@@ -56,6 +56,28 @@ pub trait RawRow {
     }
 }
 
+/// For a driver's [`RawRow`]: the integer [`RawRow::peek`] last read, so that the read of
+/// the same column that usually follows (a loaded object's key, then the object's field)
+/// does not decode it again.
+#[derive(Debug, Default)]
+pub struct PeekedInt(std::cell::Cell<Option<(usize, Option<i64>)>>);
+
+impl PeekedInt {
+    /// Notes that `peek(i)` read the integer `n` (`None` for `NULL`) and gives it back.
+    pub fn remember(&self, i: usize, n: Option<i64>) -> Option<i64> {
+        self.0.set(Some((i, n)));
+        n
+    }
+
+    /// What `peek(i)` read, if it was the last column peeked and read as an integer.
+    pub fn get(&self, i: usize) -> Option<Option<i64>> {
+        match self.0.get() {
+            Some((j, n)) if j == i => Some(n),
+            _ => None,
+        }
+    }
+}
+
 /// Column `i` of `row` through the `Value` path, naming the column in a decode error.
 pub(crate) fn decode_value<T: crate::FromValue>(row: &mut dyn RawRow, i: usize) -> Result<T> {
     let value = row.value(i)?;
@@ -217,6 +239,18 @@ mod tests {
             i64::from_raw(&mut row, 9),
             Err(Error::NoSuchRowColumn(_))
         ));
+    }
+
+    #[test]
+    fn a_peeked_integer_is_given_back_for_its_column_only() {
+        let peeked = PeekedInt::default();
+        assert_eq!(peeked.get(0), None);
+        assert_eq!(peeked.remember(0, Some(7)), Some(7));
+        assert_eq!(peeked.get(0), Some(Some(7)));
+        assert_eq!(peeked.get(1), None);
+        peeked.remember(2, None);
+        assert_eq!(peeked.get(2), Some(None));
+        assert_eq!(peeked.get(0), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 use async_trait::async_trait;
 use futures_util::future::{join_all, Either};
 use futures_util::TryFutureExt;
-use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
+use philtre_core::{Connection, Error, ExecResult, PeekedInt, Result, RowSink, Rows, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
@@ -295,7 +295,7 @@ impl Connection for PgConnection {
                 kinds: &kinds,
                 columns: &p.columns,
                 buf: &mut values,
-                peeked: std::cell::Cell::new(None),
+                peeked: PeekedInt::default(),
             })?;
         }
         Ok(())

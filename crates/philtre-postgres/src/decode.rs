@@ -4,7 +4,7 @@ use std::error::Error as StdError;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use philtre_core::{Error, RawRow, Result, Value};
+use philtre_core::{Error, PeekedInt, RawRow, Result, Value};
 use rust_decimal::Decimal;
 use tokio_postgres::types::{FromSql, Kind, Type};
 use tokio_postgres::Row as PgRow;
@@ -126,9 +126,8 @@ pub(crate) struct PgRawRow<'a> {
     pub(crate) columns: &'a Arc<[String]>,
     /// Reused from row to row by [`RawRow::values`].
     pub(crate) buf: &'a mut Vec<Value>,
-    /// The integer [`RawRow::peek`] last read (column, value): a loaded object's key is
-    /// peeked and then read again as its field, and this saves the second decode.
-    pub(crate) peeked: std::cell::Cell<Option<(usize, Option<i64>)>>,
+    /// What [`RawRow::peek`] last read as an integer, for the field's read that follows.
+    pub(crate) peeked: PeekedInt,
 }
 
 impl PgRawRow<'_> {
@@ -168,8 +167,7 @@ impl RawRow for PgRawRow<'_> {
     fn peek(&self, i: usize) -> Result<Value> {
         // A key is usually an integer: read it straight.
         if let Some(n) = self.int_at(i) {
-            self.peeked.set(Some((i, n)));
-            return Ok(n.map_or(Value::Null, Value::Int));
+            return Ok(self.peeked.remember(i, n).map_or(Value::Null, Value::Int));
         }
         let kind = self
             .kinds
@@ -185,10 +183,7 @@ impl RawRow for PgRawRow<'_> {
     }
 
     fn int(&mut self, i: usize) -> Option<Option<i64>> {
-        match self.peeked.get() {
-            Some((j, n)) if j == i => Some(n),
-            _ => self.int_at(i),
-        }
+        self.peeked.get(i).or_else(|| self.int_at(i))
     }
 
     fn text(&mut self, i: usize) -> Option<Option<String>> {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use philtre_core::{ExecResult, Result, RowSink, Rows, Value};
+use philtre_core::{ExecResult, PeekedInt, Result, RowSink, Rows, Value};
 use rusqlite::{CachedStatement, Column, Connection, Statement};
 
 use crate::convert::{encode, Decl};
@@ -64,7 +64,7 @@ pub(crate) fn query_each(
             decls: &decls,
             columns: &names,
             buf: &mut values,
-            peeked: std::cell::Cell::new(None),
+            peeked: PeekedInt::default(),
         })?;
         row = rows.next().map_err(map_error)?;
     }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use philtre_core::{RawRow, Result, Value};
+use philtre_core::{PeekedInt, RawRow, Result, Value};
 use rusqlite::types::ValueRef;
 
 use crate::convert::{decode, Decl};
@@ -16,9 +16,8 @@ pub(crate) struct SqliteRow<'r, 's> {
     pub(crate) columns: &'r Arc<[String]>,
     /// Reused from row to row by [`RawRow::values`].
     pub(crate) buf: &'r mut Vec<Value>,
-    /// The integer [`RawRow::peek`] last read (column, value): a loaded object's key is
-    /// peeked and then read again as its field, and this saves the second read.
-    pub(crate) peeked: std::cell::Cell<Option<(usize, Option<i64>)>>,
+    /// What [`RawRow::peek`] last read as an integer, for the field's read that follows.
+    pub(crate) peeked: PeekedInt,
 }
 
 impl SqliteRow<'_, '_> {
@@ -56,20 +55,14 @@ impl RawRow for SqliteRow<'_, '_> {
 
     fn peek(&self, i: usize) -> Result<Value> {
         if let Some(n) = self.int_at(i) {
-            self.peeked.set(Some((i, n)));
-            return Ok(n.map_or(Value::Null, Value::Int));
+            return Ok(self.peeked.remember(i, n).map_or(Value::Null, Value::Int));
         }
         let decl = self.decls.get(i).copied().unwrap_or(Decl::Storage);
         Ok(decode(self.row.get_ref(i).map_err(map_error)?, decl))
     }
 
     fn int(&mut self, i: usize) -> Option<Option<i64>> {
-        if let Some((j, n)) = self.peeked.get() {
-            if j == i {
-                return Some(n);
-            }
-        }
-        self.int_at(i)
+        self.peeked.get(i).or_else(|| self.int_at(i))
     }
 
     /// Text that is not UTF-8 decodes as bytes, so it takes the `value` path.
