@@ -198,10 +198,10 @@ pub trait Connection: Debug + Send {
     /// driver overrides it only when it can promise that its next operation reaches the
     /// server after this one (PostgreSQL's client sends requests in order, so `BEGIN`
     /// travels with the first statement instead of costing a round trip of its own; MySQL
-    /// runs a `ROLLBACK` in a task its next operation waits for). A
-    /// failure that breaks the connection then shows at the next operation; any other
-    /// failure is logged. For `BEGIN` and for rollbacks nobody waits on. The default is
-    /// `batch`.
+    /// runs a `ROLLBACK` in a task its next operation waits for). Its failure is then
+    /// reported by the next operation, which reads the reply (PostgreSQL, together with
+    /// its own) or waits for the task (MySQL). For `BEGIN` and for rollbacks nobody waits
+    /// on. The default is `batch`.
     async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
         self.batch(sql).await
     }

@@ -1,12 +1,13 @@
 //! [`PgConnection`]: one tokio-postgres client with its statement cache.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
-use futures_util::future::{join_all, Either};
-use futures_util::TryFutureExt;
+use futures_util::future::{join, join_all, Either};
+use futures_util::{FutureExt, TryFutureExt};
 use philtre_core::{Connection, Error, ExecResult, PeekedInt, Result, RowSink, Rows, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
@@ -32,7 +33,7 @@ pub struct PgConnection {
     canceller: Canceller,
 }
 
-/// What `is_usable` reports from.
+/// What `is_usable` reports from, and the replies not yet read.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     /// Set before each await on the server and cleared after: still set means a caller
@@ -40,6 +41,45 @@ pub(crate) struct State {
     in_flight: bool,
     /// A connection-level error was seen.
     broken: bool,
+    /// Requests sent without waiting ([`Connection::batch_unawaited`]); the next operation
+    /// reads their replies together with its own.
+    unread: Option<Unread>,
+}
+
+/// The replies to requests already sent, still to be read: awaited alongside the next
+/// operation instead of on a task of their own, so a `BEGIN` costs neither a round trip
+/// nor a spawn (and the wake-ups between threads a spawned task brings).
+struct Unread(Pin<Box<dyn Future<Output = Result<(), PgError>> + Send>>);
+
+impl std::fmt::Debug for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Unread")
+    }
+}
+
+impl Unread {
+    /// Also waits for `later`, sent after everything already here.
+    fn then(self, later: Unread) -> Unread {
+        Unread(Box::pin(async move {
+            let (first, second) = join(self.0, later.0).await;
+            first.and(second)
+        }))
+    }
+}
+
+/// Awaits `fut` (whose first poll sends its request) together with the unread replies
+/// sent before it. Their error, if any, is the operation's: it came first.
+async fn after_unread<T>(
+    unread: Option<Unread>,
+    fut: impl Future<Output = Result<T, PgError>>,
+) -> Result<T, PgError> {
+    match unread {
+        None => fut.await,
+        Some(unread) => {
+            let (earlier, result) = join(unread.0, fut).await;
+            earlier.and(result)
+        }
+    }
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -55,7 +95,7 @@ impl std::fmt::Debug for PgConnection {
 /// broken when the failure is connection-level).
 async fn track<T>(state: &mut State, fut: impl Future<Output = Result<T, PgError>>) -> Result<T> {
     state.in_flight = true;
-    let result = fut.await;
+    let result = after_unread(state.unread.take(), fut).await;
     state.in_flight = false;
     result.map_err(|e| fail(state, &e))
 }
@@ -154,11 +194,14 @@ impl PgConnection {
             let client = &self.client;
             let stmt = &p.stmt;
             self.state.in_flight = true;
-            let result = if rows {
-                client.query(stmt, &args).await.map(Output::Rows)
-            } else {
-                client.execute(stmt, &args).await.map(Output::Count)
+            let call = async {
+                if rows {
+                    client.query(stmt, &args).await.map(Output::Rows)
+                } else {
+                    client.execute(stmt, &args).await.map(Output::Count)
+                }
             };
+            let result = after_unread(self.state.unread.take(), call).await;
             self.state.in_flight = false;
             match result {
                 Ok(out) => return Ok((out, p)),
@@ -211,8 +254,9 @@ impl PgConnection {
         });
         let all = join_all(calls);
         self.state.in_flight = true;
-        let results = all.await;
+        let results = after_unread(self.state.unread.take(), all.map(Ok)).await;
         self.state.in_flight = false;
+        let results = results.map_err(|e| fail(&mut self.state, &e))?;
         let mut out = Vec::with_capacity(results.len());
         for r in results {
             match r {
@@ -362,8 +406,8 @@ impl Connection for PgConnection {
     }
 
     /// Sends the SQL and returns once it is on its way: the client queues requests in
-    /// order, so whatever this connection runs next reaches the server after it. The reply
-    /// is awaited on a background task; a broken connection shows at the next operation.
+    /// order, so whatever this connection runs next reaches the server after it. The
+    /// connection's next operation reads the reply with its own and reports its error.
     async fn batch_unawaited(&mut self, sql: &str) -> Result<()> {
         self.check_usable()?;
         let client = Arc::clone(&self.client);
@@ -374,11 +418,10 @@ impl Connection for PgConnection {
         match first {
             Poll::Ready(result) => result.map_err(|e| fail(&mut self.state, &e)),
             Poll::Pending => {
-                let sql = sql.to_owned();
-                tokio::spawn(async move {
-                    if let Err(e) = reply.await {
-                        tracing::warn!(target: "philtre::postgres", %sql, error = %e, "statement sent without waiting failed");
-                    }
+                let reply = Unread(reply);
+                self.state.unread = Some(match self.state.unread.take() {
+                    Some(earlier) => earlier.then(reply),
+                    None => reply,
                 });
                 Ok(())
             }

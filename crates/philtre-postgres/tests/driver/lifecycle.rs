@@ -227,3 +227,42 @@ async fn autocommit_and_transactions_seen_from_another_connection() {
         .unwrap();
     assert_eq!(updated.rows_affected, 2);
 }
+
+#[tokio::test]
+async fn unawaited_statements_are_read_with_the_next_operation() {
+    let table = unique("unread");
+    let _cleanup = Cleanup::tables(&[&table]);
+    let mut conn = connect().await;
+    let mut other = connect().await;
+    conn.execute(&format!("CREATE TABLE \"{table}\" (id INTEGER)"), vec![])
+        .await
+        .unwrap();
+    let insert = format!("INSERT INTO \"{table}\" VALUES ($1)");
+    let count = format!("SELECT count(*) FROM \"{table}\"");
+
+    // BEGIN travels with the first statement, which then runs inside the transaction.
+    conn.batch_unawaited("BEGIN").await.unwrap();
+    conn.execute(&insert, params![1]).await.unwrap();
+    assert_eq!(scalar(&mut other, &count, vec![]).await, Value::Int(0));
+    // Two in a row (ROLLBACK, then BEGIN) are both read by the pipelined inserts after them.
+    conn.batch_unawaited("ROLLBACK").await.unwrap();
+    conn.batch_unawaited("BEGIN").await.unwrap();
+    let sets: Vec<Vec<Value>> = (2..5).map(|i| params![i]).collect();
+    conn.execute_many(&insert, sets).await.unwrap();
+    assert_eq!(scalar(&mut conn, &count, vec![]).await, Value::Int(3));
+    assert_eq!(
+        scalar(&mut other, &count, vec![]).await,
+        Value::Int(0),
+        "the first insert was rolled back and the rest are not committed"
+    );
+    conn.batch("COMMIT").await.unwrap();
+    assert_eq!(scalar(&mut other, &count, vec![]).await, Value::Int(3));
+
+    // An unawaited statement that fails is reported by the next operation, not lost; the
+    // connection stays usable.
+    conn.batch_unawaited("SELECT 1/0").await.unwrap();
+    let err = conn.query("SELECT 1", vec![]).await.unwrap_err();
+    assert!(err.to_string().contains("division by zero"), "{err}");
+    assert!(conn.is_usable());
+    assert_eq!(scalar(&mut conn, "SELECT 2", vec![]).await, Value::Int(2));
+}
