@@ -7,13 +7,13 @@ use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
 use futures_util::future::{join, join_all, Either};
-use futures_util::{FutureExt, TryFutureExt};
+use futures_util::{FutureExt, TryFutureExt, TryStreamExt};
 use philtre_core::{Connection, Error, ExecResult, PeekedInt, Result, RowSink, Rows, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
 
-use crate::bind::{bind_all, Bound};
+use crate::bind::bind_all;
 use crate::cache::{Prepared, StatementCache};
 use crate::cancel::Canceller;
 use crate::decode::{column_kinds, decode_row, PgRawRow};
@@ -131,10 +131,6 @@ fn changes_schema(sql: &str) -> bool {
     )
 }
 
-fn refs<'a>(bound: &'a [Bound<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
-    bound.iter().map(|b| b as &(dyn ToSql + Sync)).collect()
-}
-
 enum Output {
     Rows(Vec<tokio_postgres::Row>),
     Count(u64),
@@ -190,15 +186,18 @@ impl PgConnection {
         loop {
             let p = self.prepared(sql).await?;
             let bound = bind_all(params, p.stmt.params())?;
-            let args = refs(&bound);
             let client = &self.client;
             let stmt = &p.stmt;
             self.state.in_flight = true;
             let call = async {
                 if rows {
-                    client.query(stmt, &args).await.map(Output::Rows)
+                    let stream = client.query_raw(stmt, bound.iter()).await?;
+                    stream.try_collect().await.map(Output::Rows)
                 } else {
-                    client.execute(stmt, &args).await.map(Output::Count)
+                    client
+                        .execute_raw(stmt, bound.iter())
+                        .await
+                        .map(Output::Count)
                 }
             };
             let result = after_unread(self.state.unread.take(), call).await;
@@ -242,14 +241,17 @@ impl PgConnection {
             .iter()
             .map(|set| bind_all(set, p.stmt.params()))
             .collect::<Result<Vec<_>>>()?;
-        let args: Vec<_> = bound.iter().map(|b| refs(b)).collect();
         let client = &self.client;
         let stmt = &p.stmt;
-        let calls = args.iter().map(|a| {
+        // Each call's first poll sends it; `join_all` polls them all at once.
+        let calls = bound.iter().map(|set| {
             if rows {
-                Either::Left(client.query(stmt, a).map_ok(Output::Rows))
+                Either::Left(async move {
+                    let stream = client.query_raw(stmt, set.iter()).await?;
+                    stream.try_collect().await.map(Output::Rows)
+                })
             } else {
-                Either::Right(client.execute(stmt, a).map_ok(Output::Count))
+                Either::Right(client.execute_raw(stmt, set.iter()).map_ok(Output::Count))
             }
         });
         let all = join_all(calls);

@@ -31,7 +31,8 @@ impl RowBatch {
             .into_iter()
             .map(|(c, v)| (c.as_ref().to_owned(), v.into()))
             .unzip();
-        let mut rows = vec![values];
+        let mut rows = Vec::with_capacity(it.size_hint().0 + 1);
+        rows.push(values);
         for row in it {
             rows.push(in_order(&names, row)?);
         }
