@@ -14,7 +14,7 @@ pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Comp
 /// Compiles an insert the caller gives up: the rows' bound values move into the
 /// parameters instead of being copied (a 100-row insert binds 200 strings).
 pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Result<Compiled> {
-    let mut moved = Vec::new();
+    let mut moved = Vec::with_capacity(ins.rows.len() * ins.columns.len());
     let mut compiled = write_insert(&ins, dialect, Some(&mut moved))?;
     for m in moved {
         let value = ins
@@ -68,6 +68,10 @@ fn write_insert(
         .collect();
 
     let mut w = SqlWriter::new(dialect);
+    // Each row's values are `(` and `)` around placeholders of up to ~6 bytes and a
+    // separator each.
+    let cells = ins.rows.len().max(1) * columns.len();
+    w.reserve(cells * 8 + ins.rows.len() * 4, cells);
     w.push("INSERT INTO ");
     w.ident(table.name());
     if columns.is_empty() {

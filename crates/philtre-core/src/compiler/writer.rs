@@ -27,6 +27,13 @@ impl<'d> SqlWriter<'d> {
         self.dialect
     }
 
+    /// Makes room for about `sql` more bytes of text and `params` more values, so that a
+    /// large statement (a multi-row INSERT) is not copied each time its buffers double.
+    pub fn reserve(&mut self, sql: usize, params: usize) {
+        self.sql.reserve(sql);
+        self.params.reserve(params);
+    }
+
     /// Appends SQL text written by philtre or the schema author (never user data).
     pub fn push(&mut self, sql: &str) {
         self.sql.push_str(sql);

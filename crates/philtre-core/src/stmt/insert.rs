@@ -59,6 +59,7 @@ impl Insert {
         self.rows.clear();
         self.invalid = None;
         let mut rows = rows.into_iter();
+        self.rows.reserve(rows.size_hint().0);
         if let Some(first) = rows.next() {
             let (columns, values) = first
                 .into_iter()
