@@ -41,45 +41,55 @@ pub(crate) struct State {
     in_flight: bool,
     /// A connection-level error was seen.
     broken: bool,
-    /// Requests sent without waiting ([`Connection::batch_unawaited`]); the next operation
-    /// reads their replies together with its own.
-    unread: Option<Unread>,
+    /// Requests sent without waiting ([`Connection::batch_unawaited`]), oldest first; the
+    /// next operation reads their replies together with its own.
+    unread: Unread,
 }
 
 /// The replies to requests already sent, still to be read: awaited alongside the next
 /// operation instead of on a task of their own, so a `BEGIN` costs neither a round trip
 /// nor a spawn (and the wake-ups between threads a spawned task brings).
-struct Unread(Pin<Box<dyn Future<Output = Result<(), PgError>> + Send>>);
+#[derive(Default)]
+struct Unread(Vec<Reply>);
+
+/// The reply to one request sent without waiting.
+type Reply = Pin<Box<dyn Future<Output = Result<(), PgError>> + Send>>;
 
 impl std::fmt::Debug for Unread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Unread")
+        write!(f, "Unread({})", self.0.len())
     }
 }
 
 impl Unread {
-    /// Also waits for `later`, sent after everything already here.
-    fn then(self, later: Unread) -> Unread {
-        Unread(Box::pin(async move {
-            let (first, second) = join(self.0, later.0).await;
-            first.and(second)
-        }))
+    /// At most this many are kept: transactions begun and rolled back with nothing run in
+    /// between would otherwise pile up replies until the connection's next operation.
+    const MAX: usize = 16;
+
+    fn take(&mut self) -> Unread {
+        Unread(std::mem::take(&mut self.0))
+    }
+
+    /// Reads every reply; the first error is the result.
+    async fn read(self) -> Result<(), PgError> {
+        for reply in self.0 {
+            reply.await?;
+        }
+        Ok(())
     }
 }
 
 /// Awaits `fut` (whose first poll sends its request) together with the unread replies
 /// sent before it. Their error, if any, is the operation's: it came first.
 async fn after_unread<T>(
-    unread: Option<Unread>,
+    unread: Unread,
     fut: impl Future<Output = Result<T, PgError>>,
 ) -> Result<T, PgError> {
-    match unread {
-        None => fut.await,
-        Some(unread) => {
-            let (earlier, result) = join(unread.0, fut).await;
-            earlier.and(result)
-        }
+    if unread.0.is_empty() {
+        return fut.await;
     }
+    let (earlier, result) = join(unread.read(), fut).await;
+    earlier.and(result)
 }
 
 impl std::fmt::Debug for PgConnection {
@@ -420,11 +430,11 @@ impl Connection for PgConnection {
         match first {
             Poll::Ready(result) => result.map_err(|e| fail(&mut self.state, &e)),
             Poll::Pending => {
-                let reply = Unread(reply);
-                self.state.unread = Some(match self.state.unread.take() {
-                    Some(earlier) => earlier.then(reply),
-                    None => reply,
-                });
+                self.state.unread.0.push(reply);
+                if self.state.unread.0.len() >= Unread::MAX {
+                    let unread = self.state.unread.take();
+                    track(&mut self.state, unread.read()).await?;
+                }
                 Ok(())
             }
         }

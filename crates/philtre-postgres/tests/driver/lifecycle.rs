@@ -258,6 +258,17 @@ async fn unawaited_statements_are_read_with_the_next_operation() {
     conn.batch("COMMIT").await.unwrap();
     assert_eq!(scalar(&mut other, &count, vec![]).await, Value::Int(3));
 
+    // Transactions begun and rolled back with nothing in between leave no pile of replies
+    // behind (a few are read early); the next operation still sees every one.
+    for _ in 0..40 {
+        conn.batch_unawaited("BEGIN").await.unwrap();
+        conn.batch_unawaited("ROLLBACK").await.unwrap();
+    }
+    conn.batch_unawaited("BEGIN").await.unwrap();
+    conn.execute(&insert, params![9]).await.unwrap();
+    conn.batch_unawaited("ROLLBACK").await.unwrap();
+    assert_eq!(scalar(&mut conn, &count, vec![]).await, Value::Int(3));
+
     // An unawaited statement that fails is reported by the next operation, not lost; the
     // connection stays usable.
     conn.batch_unawaited("SELECT 1/0").await.unwrap();
