@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use philtre_core::{params, Connection, DbErrorKind, Error, Value};
+use philtre_postgres::PgConnection;
 
 use crate::common::{connect, driver, rows, scalar, unique, Cleanup};
 
@@ -195,17 +196,46 @@ async fn execute_many_pipelines_inside_the_callers_transaction() {
     );
 }
 
+/// A table of one integer column, a connection that writes it and another that watches.
+struct IdTable {
+    table: String,
+    conn: PgConnection,
+    other: PgConnection,
+    insert: String,
+    count: String,
+    _cleanup: Cleanup,
+}
+
+impl IdTable {
+    async fn new(tag: &str) -> IdTable {
+        let table = unique(tag);
+        let _cleanup = Cleanup::tables(&[&table]);
+        let mut conn = connect().await;
+        let other = connect().await;
+        conn.execute(&format!("CREATE TABLE \"{table}\" (id INTEGER)"), vec![])
+            .await
+            .unwrap();
+        IdTable {
+            insert: format!("INSERT INTO \"{table}\" VALUES ($1)"),
+            count: format!("SELECT count(*) FROM \"{table}\""),
+            table,
+            conn,
+            other,
+            _cleanup,
+        }
+    }
+}
+
 #[tokio::test]
 async fn autocommit_and_transactions_seen_from_another_connection() {
-    let table = unique("tx");
-    let _cleanup = Cleanup::tables(&[&table]);
-    let mut conn = connect().await;
-    let mut other = connect().await;
-    conn.execute(&format!("CREATE TABLE \"{table}\" (id INTEGER)"), vec![])
-        .await
-        .unwrap();
-    let insert = format!("INSERT INTO \"{table}\" VALUES ($1)");
-    let count = format!("SELECT count(*) FROM \"{table}\"");
+    let IdTable {
+        table,
+        mut conn,
+        mut other,
+        insert,
+        count,
+        _cleanup,
+    } = IdTable::new("tx").await;
     conn.execute(&insert, params![1]).await.unwrap();
     assert_eq!(
         scalar(&mut other, &count, vec![]).await,
@@ -230,15 +260,14 @@ async fn autocommit_and_transactions_seen_from_another_connection() {
 
 #[tokio::test]
 async fn unawaited_statements_are_read_with_the_next_operation() {
-    let table = unique("unread");
-    let _cleanup = Cleanup::tables(&[&table]);
-    let mut conn = connect().await;
-    let mut other = connect().await;
-    conn.execute(&format!("CREATE TABLE \"{table}\" (id INTEGER)"), vec![])
-        .await
-        .unwrap();
-    let insert = format!("INSERT INTO \"{table}\" VALUES ($1)");
-    let count = format!("SELECT count(*) FROM \"{table}\"");
+    let IdTable {
+        mut conn,
+        mut other,
+        insert,
+        count,
+        _cleanup,
+        ..
+    } = IdTable::new("unread").await;
 
     // BEGIN travels with the first statement, which then runs inside the transaction.
     conn.batch_unawaited("BEGIN").await.unwrap();
