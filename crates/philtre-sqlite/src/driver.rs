@@ -89,7 +89,7 @@ impl Driver for SqliteDriver {
         Ok(Box::new(SqliteConnection {
             handle,
             long_queries: HashSet::new(),
-            last_names: exec::LastNames::default(),
+            last_columns: exec::LastColumns::default(),
             pending_begin: false,
         }))
     }
@@ -105,7 +105,7 @@ pub struct SqliteConnection {
     /// blocking pool: they go there at once, rather than run inline, be interrupted and
     /// start over every time. One that then runs short is forgotten.
     long_queries: HashSet<String>,
-    last_names: exec::LastNames,
+    last_columns: exec::LastColumns,
     /// A `BEGIN` that waits for the transaction's first operation (see `batch_unawaited`).
     pending_begin: bool,
 }
@@ -173,7 +173,7 @@ impl Connection for SqliteConnection {
         let in_place = known_long && multi_threaded();
         let started = in_place.then(Instant::now);
         let inline = |c: &mut rusqlite::Connection, b: &Budget<'_>| {
-            exec::query_each(c, b, sql, &params, &mut self.last_names, &mut *sink)
+            exec::query_each(c, b, sql, &params, &mut self.last_columns, &mut *sink)
         };
         let attempt = if in_place {
             // As a script: never interrupted, and tried again if a lock stops it.

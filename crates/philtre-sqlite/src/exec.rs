@@ -24,7 +24,7 @@ pub(crate) fn query(
         budget,
         sql,
         params,
-        &mut LastNames::default(),
+        &mut LastColumns::default(),
         &mut rows,
     )?;
     Ok(rows)
@@ -37,7 +37,7 @@ pub(crate) fn query_each(
     budget: &Budget<'_>,
     sql: &str,
     params: &[Value],
-    last_names: &mut LastNames,
+    last_columns: &mut LastColumns,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
     let mut stmt = prepare(conn, sql)?;
@@ -48,14 +48,12 @@ pub(crate) fn query_each(
     // there when the schema changed since, and until then it reports the old columns.
     let Some(row) = rows.next().map_err(map_error)? else {
         drop(rows);
-        sink.columns(&last_names.of(&stmt.columns()))?;
+        sink.columns(&last_columns.of(&stmt.columns()).0)?;
         return Ok(());
     };
     // One pass over the columns gives both names and declared types.
-    let columns = row.as_ref().columns();
-    let names = last_names.of(&columns);
+    let (names, decls) = last_columns.of(&row.as_ref().columns());
     sink.columns(&names)?;
-    let decls: Vec<Decl> = columns.iter().map(|c| Decl::of(c.decl_type())).collect();
     let mut row = Some(row);
     let mut values = Vec::with_capacity(decls.len());
     while let Some(current) = row {
@@ -71,23 +69,42 @@ pub(crate) fn query_each(
     Ok(())
 }
 
-/// The column names of the last query a connection ran, given again while the next query's
-/// names are the same: a repeated query allocates none.
+/// The columns of the last query a connection ran (names, declared types, and how each
+/// decodes), given again while the next query's are the same: a repeated query allocates
+/// and classifies none.
 #[derive(Debug, Default)]
-pub(crate) struct LastNames(Option<Arc<[String]>>);
+pub(crate) struct LastColumns(Option<Last>);
 
-impl LastNames {
-    fn of(&mut self, columns: &[Column<'_>]) -> Arc<[String]> {
+#[derive(Debug)]
+struct Last {
+    names: Arc<[String]>,
+    decl_types: Vec<Option<String>>,
+    decls: Arc<[Decl]>,
+}
+
+impl LastColumns {
+    fn of(&mut self, columns: &[Column<'_>]) -> (Arc<[String]>, Arc<[Decl]>) {
         if let Some(last) = &self.0 {
-            let same = last.len() == columns.len()
-                && last.iter().zip(columns).all(|(name, c)| c.name() == name);
+            let same =
+                last.names.len() == columns.len()
+                    && last.names.iter().zip(&last.decl_types).zip(columns).all(
+                        |((name, decl), c)| c.name() == name && c.decl_type() == decl.as_deref(),
+                    );
             if same {
-                return last.clone();
+                return (last.names.clone(), last.decls.clone());
             }
         }
-        let names: Arc<[String]> = columns.iter().map(|c| c.name().to_owned()).collect();
-        self.0 = Some(names.clone());
-        names
+        let last = Last {
+            names: columns.iter().map(|c| c.name().to_owned()).collect(),
+            decl_types: columns
+                .iter()
+                .map(|c| c.decl_type().map(str::to_owned))
+                .collect(),
+            decls: columns.iter().map(|c| Decl::of(c.decl_type())).collect(),
+        };
+        let given = (last.names.clone(), last.decls.clone());
+        self.0 = Some(last);
+        given
     }
 }
 

@@ -171,6 +171,28 @@ async fn a_query_after_its_table_changed_reads_the_new_columns() -> Result<()> {
 }
 
 #[tokio::test]
+async fn columns_of_the_same_name_decode_by_their_own_declared_types() -> Result<()> {
+    let db = TempDb::new("same_names");
+    let mut conn = db.connect().await?;
+    conn.execute("CREATE TABLE flags (v BOOLEAN)", vec![])
+        .await?;
+    conn.execute("CREATE TABLE counts (v INTEGER)", vec![])
+        .await?;
+    conn.execute("INSERT INTO flags VALUES (1)", vec![]).await?;
+    conn.execute("INSERT INTO counts VALUES (1)", vec![])
+        .await?;
+    // One connection remembers the last query's columns; the next query's, named alike
+    // but declared otherwise, must not decode by them.
+    for _ in 0..2 {
+        let flags = conn.query("SELECT v FROM flags", vec![]).await?;
+        assert_eq!(flags.rows[0].values(), [Value::Bool(true)]);
+        let counts = conn.query("SELECT v FROM counts", vec![]).await?;
+        assert_eq!(counts.rows[0].values(), [Value::Int(1)]);
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn execute_reports_changes_and_insert_ids() -> Result<()> {
     let db = TempDb::new("exec");
     let mut conn = db.connect().await?;
