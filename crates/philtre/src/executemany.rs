@@ -1,5 +1,6 @@
 //! executemany: one INSERT template, many rows, all or nothing.
 
+use philtre_core::stmt::{in_column_order, RowMismatch};
 use philtre_core::{Compiled, Error, Executable, Insert, Result, Value};
 
 use crate::connection::Connection;
@@ -34,53 +35,19 @@ impl RowBatch {
         let mut rows = Vec::with_capacity(it.size_hint().0 + 1);
         rows.push(values);
         for row in it {
-            rows.push(in_order(&names, row)?);
+            let row = row.into_iter().map(|(c, v)| (c, v.into()));
+            let values = in_column_order(&names, row).map_err(|why| {
+                Error::InvalidStatement(match why {
+                    RowMismatch::Missing => {
+                        "every row of execute_many must name the same columns".into()
+                    }
+                    other => format!("a row of execute_many {other}"),
+                })
+            })?;
+            rows.push(values);
         }
         Ok(RowBatch { names, rows })
     }
-}
-
-/// One later row's values in the order of `names`: pushed straight through while the row
-/// follows that order (the usual case), put in place by name when it does not.
-fn in_order<C: AsRef<str>, V: Into<Value>>(
-    names: &[String],
-    row: impl IntoIterator<Item = (C, V)>,
-) -> Result<Vec<Value>> {
-    let n = names.len();
-    let mut values: Vec<Value> = Vec::with_capacity(n);
-    let mut elsewhere: Vec<(usize, Value)> = Vec::new();
-    for (c, v) in row {
-        let c = c.as_ref();
-        if elsewhere.is_empty() && values.len() < n && names[values.len()] == c {
-            values.push(v.into());
-            continue;
-        }
-        let k = names.iter().position(|x| x == c).ok_or_else(|| {
-            Error::InvalidStatement(format!(
-                "a row of execute_many names column {c:?}, which the first row does not"
-            ))
-        })?;
-        elsewhere.push((k, v.into()));
-    }
-    if elsewhere.is_empty() && values.len() == n {
-        return Ok(values);
-    }
-    let mut slots: Vec<Option<Value>> = values.into_iter().map(Some).collect();
-    slots.resize(n, None);
-    for (k, v) in elsewhere {
-        if slots[k].replace(v).is_some() {
-            return Err(Error::InvalidStatement(format!(
-                "a row of execute_many names column {:?} twice",
-                names[k]
-            )));
-        }
-    }
-    slots
-        .into_iter()
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            Error::InvalidStatement("every row of execute_many must name the same columns".into())
-        })
 }
 
 impl Connection {

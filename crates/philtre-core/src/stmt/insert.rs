@@ -1,6 +1,8 @@
 use crate::expr::Expr;
 use crate::Table;
 
+use super::row_order::in_column_order;
+
 /// `INSERT INTO table (...) VALUES (...)[, (...)]`.
 ///
 /// Columns given no value take the column's `default`, if it has one. The columns are
@@ -69,53 +71,14 @@ impl Insert {
             self.rows.push(values);
         }
         for row in rows {
-            let values = self.in_column_order(row);
+            let row = row.into_iter().map(|(c, v)| (c, v.into()));
+            let values = in_column_order(&self.columns, row).unwrap_or_else(|_| {
+                self.mark_ragged();
+                Vec::new()
+            });
             self.rows.push(values);
         }
         self
-    }
-
-    /// A later row's values in the order of `columns`: the usual row names them in that
-    /// order and is checked name by name as it goes; any other is sorted by name.
-    fn in_column_order<C: AsRef<str>, V: Into<Expr>>(
-        &mut self,
-        row: impl IntoIterator<Item = (C, V)>,
-    ) -> Vec<Expr> {
-        let mut values = Vec::with_capacity(self.columns.len());
-        let mut cells = row.into_iter();
-        for (c, v) in cells.by_ref() {
-            if self.columns.get(values.len()).map(String::as_str) == Some(c.as_ref()) {
-                values.push(v.into());
-                continue;
-            }
-            // Out of order: the rest is placed by name.
-            let mut named: Vec<(String, Expr)> = self.columns[..values.len()]
-                .iter()
-                .cloned()
-                .zip(values.drain(..))
-                .collect();
-            named.push((c.as_ref().to_owned(), v.into()));
-            named.extend(cells.map(|(c, v)| (c.as_ref().to_owned(), v.into())));
-            return self.arrange(named);
-        }
-        if values.len() != self.columns.len() {
-            self.mark_ragged();
-        }
-        values
-    }
-
-    fn arrange(&mut self, mut named: Vec<(String, Expr)>) -> Vec<Expr> {
-        let mut values = Vec::with_capacity(self.columns.len());
-        for column in &self.columns {
-            match named.iter().position(|(c, _)| c == column) {
-                Some(i) => values.push(named.swap_remove(i).1),
-                None => break,
-            }
-        }
-        if values.len() != self.columns.len() || !named.is_empty() {
-            self.mark_ragged();
-        }
-        values
     }
 
     fn mark_ragged(&mut self) {
