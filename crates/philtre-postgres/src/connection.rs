@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
-use futures_util::future::{join, join_all, Either};
-use futures_util::{FutureExt, TryFutureExt, TryStreamExt};
+use futures_util::future::{join, join_all};
+use futures_util::{FutureExt, TryStreamExt};
 use philtre_core::{Connection, Error, ExecResult, PeekedInt, Result, RowSink, Rows, Table, Value};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Statement};
 
-use crate::bind::bind_all;
+use crate::bind::{bind_all, Bound};
 use crate::cache::{Prepared, StatementCache};
 use crate::cancel::Canceller;
 use crate::decode::{column_kinds, decode_row, PgRawRow};
@@ -146,6 +146,25 @@ enum Output {
     Count(u64),
 }
 
+/// Runs the prepared statement once with `bound`: its rows, or how many it changed. The
+/// first poll sends the request, so calls made together are pipelined.
+async fn call(
+    client: &Client,
+    stmt: &Statement,
+    bound: &[Bound<'_>],
+    rows: bool,
+) -> Result<Output, PgError> {
+    if rows {
+        let stream = client.query_raw(stmt, bound.iter()).await?;
+        stream.try_collect().await.map(Output::Rows)
+    } else {
+        client
+            .execute_raw(stmt, bound.iter())
+            .await
+            .map(Output::Count)
+    }
+}
+
 impl PgConnection {
     pub(crate) fn new(client: Client, cache_capacity: usize, canceller: Canceller) -> Self {
         PgConnection {
@@ -199,18 +218,8 @@ impl PgConnection {
             let client = &self.client;
             let stmt = &p.stmt;
             self.state.in_flight = true;
-            let call = async {
-                if rows {
-                    let stream = client.query_raw(stmt, bound.iter()).await?;
-                    stream.try_collect().await.map(Output::Rows)
-                } else {
-                    client
-                        .execute_raw(stmt, bound.iter())
-                        .await
-                        .map(Output::Count)
-                }
-            };
-            let result = after_unread(self.state.unread.take(), call).await;
+            let result =
+                after_unread(self.state.unread.take(), call(client, stmt, &bound, rows)).await;
             self.state.in_flight = false;
             match result {
                 Ok(out) => return Ok((out, p)),
@@ -253,18 +262,8 @@ impl PgConnection {
             .collect::<Result<Vec<_>>>()?;
         let client = &self.client;
         let stmt = &p.stmt;
-        // Each call's first poll sends it; `join_all` polls them all at once.
-        let calls = bound.iter().map(|set| {
-            if rows {
-                Either::Left(async move {
-                    let stream = client.query_raw(stmt, set.iter()).await?;
-                    stream.try_collect().await.map(Output::Rows)
-                })
-            } else {
-                Either::Right(client.execute_raw(stmt, set.iter()).map_ok(Output::Count))
-            }
-        });
-        let all = join_all(calls);
+        // `join_all` polls every call at once, and each call's first poll sends it.
+        let all = join_all(bound.iter().map(|set| call(client, stmt, set, rows)));
         self.state.in_flight = true;
         let results = after_unread(self.state.unread.take(), all.map(Ok)).await;
         self.state.in_flight = false;
