@@ -2,7 +2,7 @@
 
 use philtre::prelude::*;
 use philtre::{Error, FromValues};
-use philtre_integration_tests::backend_test;
+use philtre_integration_tests::{backend_test, TestBackend};
 
 #[derive(Debug, PartialEq)]
 struct User {
@@ -58,6 +58,45 @@ backend_test! {
         // The connection is fine afterwards.
         let n: Vec<(i64,)> = conn.query_as(select([func::count_star()]).select_from(&users)).await?;
         assert_eq!(n, [(2,)]);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn scalars_decode_the_first_column_of_every_row(db) {
+        let users = db.users_table().await?;
+        let mut conn = db.engine.connect().await?;
+        let rows = [
+            values! { "name" => "ann", "email" => "ann@x" },
+            values! { "name" => "bob", "email" => Value::Null },
+        ];
+        if db.backend == TestBackend::mysql {
+            conn.execute(users.insert().rows(rows)).await?;
+        } else {
+            // The generated keys of a multi-row insert, read straight from its RETURNING rows.
+            let ids: Vec<i64> = conn
+                .scalars(users.insert().rows(rows).returning([users.c("id")]))
+                .await?;
+            assert_eq!(ids, [1, 2]);
+        }
+        let by_id = |column: &str| select([users.c(column), users.c("id")]).order_by(users.c("id"));
+        let names: Vec<String> = conn.scalars(by_id("name")).await?;
+        assert_eq!(names, ["ann", "bob"]);
+        let emails: Vec<Option<String>> = db.engine.scalars(by_id("email")).await?;
+        assert_eq!(emails, [Some("ann@x".to_owned()), None]);
+        let none: Vec<i64> = conn.scalars(users.select().where_(users.c("id").gt(99))).await?;
+        assert!(none.is_empty());
+
+        // A NULL where a value is required, and a wrong type, are errors naming the column.
+        let err = conn.scalars::<String>(by_id("email")).await.unwrap_err();
+        assert!(matches!(&err, Error::Decode { column, .. } if column == "email"), "{err:?}");
+        let err = conn.scalars::<i64>(by_id("name")).await.unwrap_err();
+        assert!(matches!(&err, Error::Decode { column, .. } if column == "name"), "{err:?}");
+        // A statement that returns no rows is refused before it runs.
+        let err = conn.scalars::<i64>(users.delete()).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidStatement(_)), "{err:?}");
+        let n: Vec<i64> = conn.scalars(select([func::count_star()]).select_from(&users)).await?;
+        assert_eq!(n, [2]);
         Ok(())
     }
 }

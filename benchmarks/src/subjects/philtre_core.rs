@@ -180,8 +180,8 @@ impl Subject for PhiltreCore {
             let first = r.last_insert_id().ok_or("no insert id")?;
             return Ok((first..first + rows.len() as i64).collect());
         }
-        let r = self.engine.execute(stmt.returning([users.c("id")])).await?;
-        Ok(r.scalars::<i64>()?)
+        // The ids decode straight from the RETURNING rows, as `query_as` reads selects.
+        Ok(self.engine.scalars(stmt.returning([users.c("id")])).await?)
     }
 
     async fn insert_users_in_transaction(&self, rows: &[NewUser]) -> BenchResult<()> {

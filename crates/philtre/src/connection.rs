@@ -8,6 +8,7 @@ use crate::engine::Engine;
 use crate::pool::{Object, PooledConn};
 use crate::result::CursorResult;
 use crate::transaction::Transaction;
+use crate::typed_rows::{FirstColumn, TypedRows};
 
 /// A connection checked out of an [`Engine`]'s pool; returned to the pool when dropped.
 ///
@@ -123,10 +124,42 @@ impl Connection {
         &mut self,
         stmt: impl Executable,
     ) -> Result<Vec<T>> {
-        let mut sink = TypedRows::<T> {
-            columns: std::sync::Arc::from([]),
-            out: Vec::new(),
-        };
+        let mut sink = TypedRows::<T>::new();
+        self.query_each(stmt, &mut sink).await?;
+        Ok(sink.out)
+    }
+
+    /// Runs a query and decodes the first column of every row into `T`: SQLAlchemy's
+    /// `connection.scalars(stmt).all()`. Like [`query_as`](Self::query_as), the values are
+    /// read straight from the driver's rows, and the other columns are not decoded.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre::Result<()> {
+    /// use philtre::prelude::*;
+    ///
+    /// let engine = create_engine("sqlite://")?;
+    /// let metadata = MetaData::new();
+    /// let users = Table::new("users", &metadata, [
+    ///     Column::new("id", Integer).primary_key(),
+    ///     Column::new("name", String(50)),
+    /// ]);
+    /// metadata.create_all(&engine).await?;
+    /// let mut conn = engine.connect().await?;
+    /// let insert = users
+    ///     .insert()
+    ///     .rows([[("name", "admin")], [("name", "guest")]])
+    ///     .returning([users.c("id")]);
+    /// let ids: Vec<i64> = conn.scalars(insert).await?;
+    /// assert_eq!(ids, [1, 2]);
+    /// let names: Vec<String> = conn.scalars(select([users.c("name")]).order_by(users.c("id"))).await?;
+    /// assert_eq!(names, ["admin", "guest"]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn scalars<T: philtre_core::FromValue + Send>(
+        &mut self,
+        stmt: impl Executable,
+    ) -> Result<Vec<T>> {
+        let mut sink = FirstColumn::<T>::new();
         self.query_each(stmt, &mut sink).await?;
         Ok(sink.out)
     }
@@ -258,36 +291,6 @@ impl Connection {
 }
 
 /// Decodes each row into `T` as the driver hands it over.
-struct TypedRows<T> {
-    columns: std::sync::Arc<[String]>,
-    out: Vec<T>,
-}
-
-impl<T: philtre_core::FromValues + Send> philtre_core::RowSink for TypedRows<T> {
-    fn columns(&mut self, names: &std::sync::Arc<[String]>) -> Result<()> {
-        self.columns = names.clone();
-        Ok(())
-    }
-
-    fn row(&mut self, values: &mut [Value]) -> Result<()> {
-        self.out.push(T::from_values(values, &self.columns)?);
-        Ok(())
-    }
-
-    fn reset(&mut self) {
-        self.out.clear();
-    }
-
-    fn expect_rows(&mut self, rows: usize) {
-        self.out.reserve(rows);
-    }
-
-    fn raw_row(&mut self, row: &mut dyn philtre_core::RawRow) -> Result<()> {
-        self.out.push(T::from_raw(row)?);
-        Ok(())
-    }
-}
-
 impl Drop for Connection {
     fn drop(&mut self) {
         let Some(mut obj) = self.obj.take() else {

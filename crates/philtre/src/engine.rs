@@ -105,6 +105,15 @@ impl Engine {
         self.connect().await?.query_as(stmt).await
     }
 
+    /// Runs a query on a pooled connection and decodes the first column of every row into
+    /// `T`: see [`Connection::scalars`].
+    pub async fn scalars<T: philtre_core::FromValue + Send>(
+        &self,
+        stmt: impl Executable,
+    ) -> Result<Vec<T>> {
+        self.connect().await?.scalars(stmt).await
+    }
+
     /// Checks out a connection and begins a transaction on it; commit or it rolls back.
     pub async fn begin(&self) -> Result<Transaction<'static>> {
         Transaction::begin_owned(self.connect().await?).await

@@ -59,6 +59,7 @@ mod record;
 mod result;
 mod schema_ops;
 mod transaction;
+mod typed_rows;
 
 pub use connection::Connection;
 pub use engine::{create_engine, Engine, EngineBuilder, PoolStatus};

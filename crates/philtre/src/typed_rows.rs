@@ -1,0 +1,93 @@
+//! Row sinks that decode a result straight into Rust types as the driver reads it: behind
+//! [`Connection::query_as`](crate::Connection::query_as) and
+//! [`Connection::scalars`](crate::Connection::scalars).
+
+use std::sync::Arc;
+
+use philtre_core::{Error, FromValue, FromValues, RawRow, Result, RowSink, Value};
+
+/// Every row as a `T` (a tuple or any [`FromValues`] type).
+pub(crate) struct TypedRows<T> {
+    columns: Arc<[String]>,
+    pub(crate) out: Vec<T>,
+}
+
+impl<T> TypedRows<T> {
+    pub(crate) fn new() -> Self {
+        TypedRows {
+            columns: Arc::from([]),
+            out: Vec::new(),
+        }
+    }
+}
+
+impl<T: FromValues + Send> RowSink for TypedRows<T> {
+    fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
+        self.columns = names.clone();
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut [Value]) -> Result<()> {
+        self.out.push(T::from_values(values, &self.columns)?);
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.out.clear();
+    }
+
+    fn expect_rows(&mut self, rows: usize) {
+        self.out.reserve(rows);
+    }
+
+    fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
+        self.out.push(T::from_raw(row)?);
+        Ok(())
+    }
+}
+
+/// The first column of every row as a `T`; the other columns are not decoded.
+pub(crate) struct FirstColumn<T> {
+    column: String,
+    pub(crate) out: Vec<T>,
+}
+
+impl<T> FirstColumn<T> {
+    pub(crate) fn new() -> Self {
+        FirstColumn {
+            column: String::new(),
+            out: Vec::new(),
+        }
+    }
+}
+
+impl<T: FromValue + Send> RowSink for FirstColumn<T> {
+    fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
+        // A result of no columns has no first one: say so before any row.
+        let first = names.first().ok_or_else(|| Error::NoSuchRowColumn("0".into()))?;
+        first.clone_into(&mut self.column);
+        Ok(())
+    }
+
+    fn row(&mut self, values: &mut [Value]) -> Result<()> {
+        let value = values
+            .first_mut()
+            .map(std::mem::take)
+            .ok_or_else(|| Error::NoSuchRowColumn("0".into()))?;
+        self.out.push(value.decode(&self.column)?);
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.out.clear();
+    }
+
+    fn expect_rows(&mut self, rows: usize) {
+        self.out.reserve(rows);
+    }
+
+    fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
+        self.out.push(T::from_raw(row, 0)?);
+        Ok(())
+    }
+}
