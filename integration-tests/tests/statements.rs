@@ -51,6 +51,13 @@ backend_test! {
         let sent = recorder.take();
         assert!(sent.iter().any(|q| q.statement.starts_with("INSERT")), "{sent:?}");
         assert!(sent.iter().all(|q| !q.statement.contains("RETURNING")), "{sent:?}");
+        // On the servers the rows travel as one multi-row INSERT (SQLAlchemy's
+        // "insertmanyvalues"); SQLite, in process, runs the one-row statement per row.
+        let inserts: Vec<_> = sent.iter().filter(|q| q.statement.starts_with("INSERT")).collect();
+        assert_eq!(inserts.len(), 1, "{sent:?}");
+        let multirow = inserts[0].statement.matches("), (").count() == 1 && inserts[0].batch == 1;
+        assert_eq!(multirow, db.backend != TestBackend::sqlite && db.backend != TestBackend::sqlite_memory, "{sent:?}");
+        assert_eq!(inserts[0].parameters.len(), 4, "{sent:?}");
         Ok(())
     }
 }

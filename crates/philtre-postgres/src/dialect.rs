@@ -104,6 +104,13 @@ impl Dialect for PostgresDialect {
     fn implicit_returning(&self) -> bool {
         true
     }
+
+    /// As SQLAlchemy's psycopg2 dialect does ("insertmanyvalues"): the server parses,
+    /// plans and acknowledges one statement per 1,000 rows instead of one per row, which
+    /// beats even pipelining the single-row inserts.
+    fn executemany_as_multirow_insert(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

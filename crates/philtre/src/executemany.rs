@@ -55,11 +55,12 @@ impl Connection {
     /// with many rows: `execute_many(&users.insert(), rows)`.
     ///
     /// All rows or none: outside a transaction, the rows are written in one of their own.
-    /// PostgreSQL pipelines them; SQLite runs them in one call on the connection; on MySQL
-    /// they are sent as multi-row `INSERT`s of up to 1,000 rows each, since each statement
-    /// costs a round trip there. `last_insert_id` is the id of the last row where the
-    /// driver reports one (SQLite, MySQL); PostgreSQL reports none, as it would need a
-    /// `RETURNING` row from every insert.
+    /// On PostgreSQL and MySQL they are sent as multi-row `INSERT`s of up to 1,000 rows
+    /// each, as SQLAlchemy's "insertmanyvalues" does: the server handles one statement
+    /// per 1,000 rows instead of one per row. SQLite, in process, runs the one-row
+    /// statement for every row in one call on the connection. `last_insert_id` is the id
+    /// of the last row where the driver reports one (SQLite, MySQL); PostgreSQL reports
+    /// none, as it would need a `RETURNING` row from every insert.
     pub async fn execute_many<C, V, R>(
         &mut self,
         insert: &Insert,
@@ -130,7 +131,7 @@ impl Connection {
 
     /// executemany as multi-row INSERTs.
     async fn insert_multirow(&mut self, insert: &Insert, batch: &RowBatch) -> Result<CursorResult> {
-        // MySQL allows 65,535 placeholders in one statement.
+        // PostgreSQL and MySQL each allow 65,535 placeholders in one statement.
         let per_row = batch.names.len().max(1) + insert.table.columns().len();
         let chunk = (65_535 / per_row).clamp(1, 1_000);
         let chunks: Vec<Compiled> = batch
@@ -148,8 +149,8 @@ impl Connection {
         for (compiled, rows) in chunks.into_iter().zip(batch.rows.chunks(chunk)) {
             let r = self.run(compiled).await?;
             affected += r.rows_affected();
-            // A multi-row INSERT reports its first id; InnoDB gives such an insert
-            // consecutive ids, so the last row's is known.
+            // On MySQL a multi-row INSERT reports its first id, and InnoDB gives such an
+            // insert consecutive ids, so the last row's is known. PostgreSQL reports none.
             last_id = r
                 .last_insert_id()
                 .map(|first| first + i64::try_from(rows.len()).unwrap_or(i64::MAX) - 1);

@@ -118,8 +118,9 @@ pub trait Dialect: Debug + Send + Sync + 'static {
     }
 
     /// Whether executemany of an INSERT should be sent as multi-row `INSERT ... VALUES
-    /// (...), (...)` statements rather than once per row: for backends whose driver cannot
-    /// pipeline, so that each row would otherwise cost a round trip.
+    /// (...), (...)` statements rather than once per row (SQLAlchemy's
+    /// "insertmanyvalues"): for servers, where each statement costs a round trip or at
+    /// least its own parse, plan and reply. An in-process database (SQLite) need not.
     fn executemany_as_multirow_insert(&self) -> bool {
         false
     }
