@@ -11,7 +11,7 @@ mod update;
 pub use ddl::{CreateIndex, CreateTable, DropIndex, DropTable};
 pub use delete::Delete;
 pub use insert::Insert;
-pub use row_order::{in_column_order, RowMismatch};
+pub use row_order::{in_column_order, push_in_column_order, RowMismatch};
 pub use select::{select, FromItem, Join, JoinKind, Select};
 pub(crate) use text::TextPiece;
 pub use text::{first_keyword, text, text_returns_rows, Params, Text};

@@ -1,7 +1,7 @@
 //! executemany: one INSERT template, many rows, all or nothing.
 
 use philtre_core::stmt::{in_column_order, RowMismatch};
-use philtre_core::{Compiled, Error, Executable, Insert, Result, Value};
+use philtre_core::{Error, Executable, Insert, Result, Value};
 
 use crate::connection::Connection;
 use crate::result::CursorResult;
@@ -91,7 +91,7 @@ impl Connection {
     /// executemany of checked rows, in the current transaction (if any).
     async fn execute_batch(&mut self, insert: &Insert, batch: RowBatch) -> Result<CursorResult> {
         if batch.rows.len() > 1 && self.dialect().executemany_as_multirow_insert() {
-            return self.insert_multirow(insert, &batch).await;
+            return self.insert_multirow(insert, batch).await;
         }
         let first = batch
             .names
@@ -130,30 +130,34 @@ impl Connection {
     }
 
     /// executemany as multi-row INSERTs.
-    async fn insert_multirow(&mut self, insert: &Insert, batch: &RowBatch) -> Result<CursorResult> {
+    async fn insert_multirow(&mut self, insert: &Insert, batch: RowBatch) -> Result<CursorResult> {
         // PostgreSQL and MySQL each allow 65,535 placeholders in one statement.
         let per_row = batch.names.len().max(1) + insert.table.columns().len();
         let chunk = (65_535 / per_row).clamp(1, 1_000);
-        let chunks: Vec<Compiled> = batch
-            .rows
-            .chunks(chunk)
-            .map(|rows| {
-                let rows = rows
-                    .iter()
-                    .map(|r| batch.names.iter().cloned().zip(r.iter().cloned()));
-                insert.clone().rows(rows).compile(self.dialect())
-            })
-            .collect::<Result<_>>()?;
+        let RowBatch { names, rows } = batch;
+        let mut sizes = Vec::with_capacity(rows.len().div_ceil(chunk));
+        let mut chunks = Vec::with_capacity(sizes.capacity());
+        let mut rows = rows.into_iter().peekable();
+        // Every statement is compiled before the first is sent: one that cannot compile
+        // fails the call with nothing written. The values move into the statements.
+        while rows.peek().is_some() {
+            let part: Vec<Vec<Value>> = rows.by_ref().take(chunk).collect();
+            sizes.push(part.len());
+            let part = part
+                .into_iter()
+                .map(|r| names.iter().map(String::as_str).zip(r));
+            chunks.push(insert.clone().rows(part).into_compiled(self.dialect())?);
+        }
         let mut affected = 0;
         let mut last_id = None;
-        for (compiled, rows) in chunks.into_iter().zip(batch.rows.chunks(chunk)) {
+        for (compiled, rows) in chunks.into_iter().zip(sizes) {
             let r = self.run(compiled).await?;
             affected += r.rows_affected();
             // On MySQL a multi-row INSERT reports its first id, and InnoDB gives such an
             // insert consecutive ids, so the last row's is known. PostgreSQL reports none.
             last_id = r
                 .last_insert_id()
-                .map(|first| first + i64::try_from(rows.len()).unwrap_or(i64::MAX) - 1);
+                .map(|first| first + i64::try_from(rows).unwrap_or(i64::MAX) - 1);
         }
         Ok(CursorResult::affected(affected, None, last_id))
     }

@@ -64,7 +64,9 @@ impl<T> FirstColumn<T> {
 impl<T: FromValue + Send> RowSink for FirstColumn<T> {
     fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
         // A result of no columns has no first one: say so before any row.
-        let first = names.first().ok_or_else(|| Error::NoSuchRowColumn("0".into()))?;
+        let first = names
+            .first()
+            .ok_or_else(|| Error::NoSuchRowColumn("0".into()))?;
         first.clone_into(&mut self.column);
         Ok(())
     }

@@ -14,13 +14,12 @@ pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Comp
 /// Compiles an insert the caller gives up: the rows' bound values move into the
 /// parameters instead of being copied (a 100-row insert binds 200 strings).
 pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Result<Compiled> {
-    let mut moved = Vec::with_capacity(ins.rows.len() * ins.columns.len());
+    let mut moved = Vec::with_capacity(ins.cells.len());
     let mut compiled = write_insert(&ins, dialect, Some(&mut moved))?;
     for m in moved {
         let value = ins
-            .rows
-            .get_mut(m.row)
-            .and_then(|row| row.get_mut(m.pos))
+            .cells
+            .get_mut(m.cell)
             .map(|e| std::mem::replace(e, Expr::Bind(Value::Null)));
         match (value, compiled.params.get_mut(m.param)) {
             (Some(Expr::Bind(v)), Some(slot)) => *slot = v,
@@ -37,8 +36,8 @@ pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Re
 /// A row's bound value written as a placeholder whose parameter is filled in afterwards.
 struct Moved {
     param: usize,
-    row: usize,
-    pos: usize,
+    /// Its place in `Insert::cells`.
+    cell: usize,
 }
 
 fn write_insert(
@@ -70,12 +69,14 @@ fn write_insert(
     let mut w = SqlWriter::new(dialect);
     // Each row's values are `(` and `)` around placeholders of up to ~6 bytes and a
     // separator each.
-    let cells = ins.rows.len().max(1) * columns.len();
-    w.reserve(cells * 8 + ins.rows.len() * 4, cells);
+    // No rows yet is one row of defaults only.
+    let rows = ins.row_count.max(1);
+    let cells = rows * columns.len();
+    w.reserve(cells * 8 + rows * 4, cells);
     w.push("INSERT INTO ");
     w.ident(table.name());
     if columns.is_empty() {
-        if ins.rows.len() > 1 {
+        if ins.row_count > 1 {
             return Err(Error::InvalidStatement(
                 "a multi-row INSERT must name at least one column".into(),
             ));
@@ -88,17 +89,14 @@ fn write_insert(
             Ok::<(), Error>(())
         })?;
         w.push(") VALUES ");
-        let rows: Vec<&[Expr]> = if ins.rows.is_empty() {
-            vec![&[]]
-        } else {
-            ins.rows.iter().map(Vec::as_slice).collect()
-        };
-        w.list(rows.into_iter().enumerate(), ", ", |w, (ri, row)| {
-            if row.len() != given {
-                return Err(Error::InvalidStatement(
-                    "every row of a multi-row INSERT must name the same columns".into(),
-                ));
-            }
+        if ins.cells.len() != ins.row_count * given {
+            return Err(Error::InvalidStatement(
+                "every row of a multi-row INSERT must name the same columns".into(),
+            ));
+        }
+        w.list(0..rows, ", ", |w, ri| {
+            let first = ri * given;
+            let row = ins.cells.get(first..first + given).unwrap_or_default();
             w.push("(");
             // The row's own values, then the defaults, as `columns` lists them.
             let values = row.iter().chain(&defaults);
@@ -112,8 +110,7 @@ fn write_insert(
                             table.check_value(col, v)?;
                             moved.push(Moved {
                                 param: w.param_count(),
-                                row: ri,
-                                pos,
+                                cell: first + pos,
                             });
                             w.bind(Value::Null);
                             Ok(())
@@ -123,7 +120,7 @@ fn write_insert(
                 },
             )?;
             w.push(")");
-            Ok(())
+            Ok::<(), Error>(())
         })?;
     }
 
@@ -143,12 +140,12 @@ fn write_insert(
 
 /// How the caller learns the primary key of a single-row insert.
 fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option<InsertedKey> {
-    if ins.rows.len() > 1 {
+    if ins.row_count > 1 {
         return None;
     }
     let table = &ins.table;
     let pk = table.primary_key();
-    let row = ins.rows.first().map(Vec::as_slice).unwrap_or_default();
+    let row = ins.row(0).unwrap_or_default();
     let given: Option<Vec<_>> = pk
         .iter()
         .map(|k| {

@@ -1,20 +1,23 @@
 use crate::expr::Expr;
 use crate::Table;
 
-use super::row_order::in_column_order;
+use super::row_order::push_in_column_order;
 
 /// `INSERT INTO table (...) VALUES (...)[, (...)]`.
 ///
 /// Columns given no value take the column's `default`, if it has one. The columns are
-/// named once for all rows (a 100-row insert does not carry 100 copies of each name).
+/// named once for all rows (a 100-row insert does not carry 100 copies of each name), and
+/// every row's values are kept in one buffer.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Insert {
     pub table: Table,
     /// The columns the rows give values for.
     pub columns: Vec<String>,
-    /// One list of values per row, in the order of `columns`.
-    pub rows: Vec<Vec<Expr>>,
+    /// Every row's values, row after row, each in the order of `columns`.
+    pub(crate) cells: Vec<Expr>,
+    /// How many rows `cells` holds.
+    pub(crate) row_count: usize,
     pub returning: Vec<Expr>,
     /// Whether a dialect that can (PostgreSQL) appends `RETURNING <primary key>` to learn
     /// a generated key (SQLAlchemy's `implicit_returning`). Default `true`.
@@ -27,13 +30,13 @@ pub struct Insert {
 impl Insert {
     /// Sets one column of the (single) row.
     pub fn value(mut self, column: &str, value: impl Into<Expr>) -> Self {
-        if self.rows.is_empty() {
-            self.rows.push(Vec::new());
+        match self.row_count {
+            0 => self.row_count = 1,
+            1 => {}
+            _ => self.mark_ragged(),
         }
         self.columns.push(column.to_owned());
-        if let Some(row) = self.rows.last_mut() {
-            row.push(value.into());
-        }
+        self.cells.push(value.into());
         self
     }
 
@@ -42,9 +45,10 @@ impl Insert {
         mut self,
         row: impl IntoIterator<Item = (C, V)>,
     ) -> Self {
-        let (columns, values) = row.into_iter().map(|(c, v)| (c.into(), v.into())).unzip();
+        let (columns, cells) = row.into_iter().map(|(c, v)| (c.into(), v.into())).unzip();
         self.columns = columns;
-        self.rows = vec![values];
+        self.cells = cells;
+        self.row_count = 1;
         self.invalid = None;
         self
     }
@@ -58,27 +62,40 @@ impl Insert {
         R: IntoIterator<Item = (C, V)>,
     {
         self.columns.clear();
-        self.rows.clear();
+        self.cells.clear();
+        self.row_count = 0;
         self.invalid = None;
         let mut rows = rows.into_iter();
-        self.rows.reserve(rows.size_hint().0);
         if let Some(first) = rows.next() {
-            let (columns, values) = first
-                .into_iter()
-                .map(|(c, v)| (c.as_ref().to_owned(), v.into()))
-                .unzip();
-            self.columns = columns;
-            self.rows.push(values);
+            for (c, v) in first {
+                self.columns.push(c.as_ref().to_owned());
+                self.cells.push(v.into());
+            }
+            self.row_count = 1;
+            self.cells.reserve(self.columns.len() * rows.size_hint().0);
         }
         for row in rows {
             let row = row.into_iter().map(|(c, v)| (c, v.into()));
-            let values = in_column_order(&self.columns, row).unwrap_or_else(|_| {
+            if push_in_column_order(&self.columns, row, &mut self.cells).is_err() {
                 self.mark_ragged();
-                Vec::new()
-            });
-            self.rows.push(values);
+            }
+            self.row_count += 1;
         }
         self
+    }
+
+    /// How many rows of values it has (0 before any is given).
+    pub fn row_count(&self) -> usize {
+        self.row_count
+    }
+
+    /// Row `i`'s values, in the order of [`columns`](Self::columns).
+    pub fn row(&self, i: usize) -> Option<&[Expr]> {
+        let width = self.columns.len();
+        if i >= self.row_count {
+            return None;
+        }
+        self.cells.get(i * width..(i + 1) * width)
     }
 
     fn mark_ragged(&mut self) {
@@ -114,7 +131,8 @@ impl Table {
         Insert {
             table: self.clone(),
             columns: Vec::new(),
-            rows: Vec::new(),
+            cells: Vec::new(),
+            row_count: 0,
             returning: Vec::new(),
             implicit_returning: true,
             invalid: None,

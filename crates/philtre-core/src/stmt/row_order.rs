@@ -32,35 +32,49 @@ pub fn in_column_order<C: AsRef<str>, T>(
     columns: &[String],
     row: impl IntoIterator<Item = (C, T)>,
 ) -> Result<Vec<T>, RowMismatch> {
+    let mut values = Vec::with_capacity(columns.len());
+    push_in_column_order(columns, row, &mut values)?;
+    Ok(values)
+}
+
+/// [`in_column_order`], appending the row's values to `out` (a multi-row insert keeps
+/// every row in one buffer). On a mismatch `out` is left as it was.
+pub fn push_in_column_order<C: AsRef<str>, T>(
+    columns: &[String],
+    row: impl IntoIterator<Item = (C, T)>,
+    out: &mut Vec<T>,
+) -> Result<(), RowMismatch> {
+    let start = out.len();
     let n = columns.len();
-    let mut values: Vec<T> = Vec::with_capacity(n);
     let mut elsewhere: Vec<(usize, T)> = Vec::new();
     for (c, v) in row {
         let c = c.as_ref();
-        if elsewhere.is_empty() && values.len() < n && columns[values.len()] == c {
-            values.push(v);
+        let done = out.len() - start;
+        if elsewhere.is_empty() && done < n && columns[done] == c {
+            out.push(v);
             continue;
         }
-        let k = columns
-            .iter()
-            .position(|x| x == c)
-            .ok_or_else(|| RowMismatch::Unknown(c.to_owned()))?;
+        let Some(k) = columns.iter().position(|x| x == c) else {
+            out.truncate(start);
+            return Err(RowMismatch::Unknown(c.to_owned()));
+        };
         elsewhere.push((k, v));
     }
-    if elsewhere.is_empty() && values.len() == n {
-        return Ok(values);
+    if elsewhere.is_empty() && out.len() - start == n {
+        return Ok(());
     }
-    let mut slots: Vec<Option<T>> = values.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<T>> = out.drain(start..).map(Some).collect();
     slots.resize_with(n, || None);
     for (k, v) in elsewhere {
         if slots[k].replace(v).is_some() {
             return Err(RowMismatch::Twice(columns[k].clone()));
         }
     }
-    slots
-        .into_iter()
-        .collect::<Option<Vec<_>>>()
-        .ok_or(RowMismatch::Missing)
+    if slots.iter().any(Option::is_none) {
+        return Err(RowMismatch::Missing);
+    }
+    out.extend(slots.into_iter().flatten());
+    Ok(())
 }
 
 #[cfg(test)]
@@ -96,5 +110,29 @@ mod tests {
         );
         assert_eq!(in_column_order(&c, [("b", 2)]), Err(RowMismatch::Missing));
         assert_eq!(in_column_order(&c, [("a", 1)]), Err(RowMismatch::Missing));
+    }
+
+    #[test]
+    fn rows_append_to_one_buffer_and_a_misfit_leaves_it_as_it_was() {
+        let c = columns();
+        let mut out = vec![0];
+        assert_eq!(
+            push_in_column_order(&c, [("a", 1), ("b", 2)], &mut out),
+            Ok(())
+        );
+        assert_eq!(
+            push_in_column_order(&c, [("b", 4), ("a", 3)], &mut out),
+            Ok(())
+        );
+        assert_eq!(out, [0, 1, 2, 3, 4]);
+        for bad in [
+            vec![("a", 9), ("z", 9)],
+            vec![("a", 9), ("b", 9), ("a", 9)],
+            vec![("b", 9)],
+            vec![("a", 9)],
+        ] {
+            assert!(push_in_column_order(&c, bad, &mut out).is_err());
+            assert_eq!(out, [0, 1, 2, 3, 4]);
+        }
     }
 }
