@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::expr::Expr;
 use crate::stmt::{Delete, Insert, Update};
 use crate::value::Value;
-use crate::Table;
+use crate::{Column, Table};
 
 pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Compiled> {
     write_insert(ins, dialect, None)
@@ -50,10 +50,12 @@ fn write_insert(
         return Err(Error::InvalidStatement(reason.clone()));
     }
     let given = ins.columns.len();
-    let mut columns: Vec<&str> = ins.columns.iter().map(String::as_str).collect();
-    for c in &columns {
-        require_column(table, c)?;
-    }
+    // Looked up once: a many-row insert checks every value against its column.
+    let mut columns: Vec<&Column> = ins
+        .columns
+        .iter()
+        .map(|c| require_column(table, c))
+        .collect::<Result<_>>()?;
     // Python-side defaults fill the columns no row names.
     let defaults: Vec<Expr> = table
         .columns()
@@ -61,7 +63,7 @@ fn write_insert(
         .filter(|c| !ins.columns.contains(&c.name))
         .filter_map(|c| {
             let d = c.default.clone()?;
-            columns.push(c.name.as_str());
+            columns.push(c);
             Some(Expr::Bind(d))
         })
         .collect();
@@ -85,7 +87,7 @@ fn write_insert(
     } else {
         w.push(" (");
         w.list(&columns, ", ", |w, c| {
-            w.ident(c);
+            w.ident(&c.name);
             Ok::<(), Error>(())
         })?;
         w.push(") VALUES ");
@@ -107,7 +109,7 @@ fn write_insert(
                     match (moved.as_deref_mut(), value) {
                         // Only the row's own values move; a default stays in the table.
                         (Some(moved), Expr::Bind(v)) if pos < given => {
-                            table.check_value(col, v)?;
+                            table.check_column_value(col, v)?;
                             moved.push(Moved {
                                 param: w.param_count(),
                                 cell: first + pos,
@@ -139,7 +141,7 @@ fn write_insert(
 }
 
 /// How the caller learns the primary key of a single-row insert.
-fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option<InsertedKey> {
+fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&Column]) -> Option<InsertedKey> {
     if ins.row_count > 1 {
         return None;
     }
@@ -160,7 +162,7 @@ fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option
         Some(values) if !pk.is_empty() => Some(InsertedKey::Given(values)),
         _ => {
             let auto = table.autoincrement_column()?;
-            if columns.contains(&auto.name.as_str()) {
+            if columns.iter().any(|c| c.name == auto.name) {
                 return None;
             }
             if dialect.implicit_returning() && ins.implicit_returning && ins.returning.is_empty() {
@@ -172,23 +174,20 @@ fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&str]) -> Option
     }
 }
 
-fn require_column(table: &Table, column: &str) -> Result<()> {
-    if table.column(column).is_none() {
-        return Err(Error::NoSuchColumn {
-            table: table.name().to_owned(),
-            column: column.to_owned(),
-        });
-    }
-    Ok(())
+fn require_column<'t>(table: &'t Table, column: &str) -> Result<&'t Column> {
+    table.column(column).ok_or_else(|| Error::NoSuchColumn {
+        table: table.name().to_owned(),
+        column: column.to_owned(),
+    })
 }
 
 impl SqlWriter<'_> {
     /// Writes a value for `table.column`, type-checking a bound value against the column.
-    fn value_for(&mut self, table: &Table, column: &str, value: &Expr) -> Result<()> {
+    fn value_for(&mut self, table: &Table, column: &Column, value: &Expr) -> Result<()> {
         // Checked against the table directly: a bound value of a 100-row insert would
         // otherwise build a column reference (a name copy and a table handle) each.
         if let Expr::Bind(v) = value {
-            table.check_value(column, v)?;
+            table.check_column_value(column, v)?;
         }
         self.expr(value)
     }
@@ -214,10 +213,10 @@ impl SqlWriter<'_> {
         self.ident(up.table.name());
         self.push(" SET ");
         self.list(&up.values, ", ", |w, (col, value)| {
-            require_column(&up.table, col)?;
+            let column = require_column(&up.table, col)?;
             w.ident(col);
             w.push(" = ");
-            w.value_for(&up.table, col, value)
+            w.value_for(&up.table, column, value)
         })?;
         if let Some(cond) = &up.where_ {
             self.push(" WHERE ");

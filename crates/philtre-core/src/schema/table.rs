@@ -129,13 +129,22 @@ impl Table {
     /// column and both types if not. Unknown columns pass (they are reported elsewhere).
     pub fn check_value(&self, column: &str, value: &Value) -> Result<()> {
         match self.column(column) {
-            Some(col) if !col.ty.accepts(value) => Err(Error::TypeMismatch {
-                column: format!("{}.{column}", self.name()),
-                expected: col.ty.to_string(),
-                found: value.kind(),
-            }),
-            _ => Ok(()),
+            Some(col) => self.check_column_value(col, value),
+            None => Ok(()),
         }
+    }
+
+    /// [`check_value`](Self::check_value) for a column already looked up (a many-row
+    /// insert checks each column's values without finding the column by name each time).
+    pub(crate) fn check_column_value(&self, col: &Column, value: &Value) -> Result<()> {
+        if col.ty.accepts(value) {
+            return Ok(());
+        }
+        Err(Error::TypeMismatch {
+            column: format!("{}.{}", self.name(), col.name),
+            expected: col.ty.to_string(),
+            found: value.kind(),
+        })
     }
 
     /// The column that autoincrements, if any: a lone integer primary key unless turned off.
