@@ -16,11 +16,10 @@ pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Comp
 pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Result<Compiled> {
     let mut moved = Vec::with_capacity(ins.cells.len());
     let mut compiled = write_insert(&ins, dialect, Some(&mut moved))?;
+    // Cells are written in order, so the moved ones come in order: one pass takes them.
+    let mut cells = std::mem::take(&mut ins.cells).into_iter().enumerate();
     for m in moved {
-        let value = ins
-            .cells
-            .get_mut(m.cell)
-            .map(|e| std::mem::replace(e, Expr::Bind(Value::Null)));
+        let value = cells.find(|(i, _)| *i == m.cell).map(|(_, e)| e);
         match (value, compiled.params.get_mut(m.param)) {
             (Some(Expr::Bind(v)), Some(slot)) => *slot = v,
             _ => {
