@@ -8,10 +8,10 @@ use mysql_async::{Conn, Params, QueryResult, Statement};
 use philtre_core::{Connection, Error, ExecResult, Result, RowSink, Rows, Table, Value};
 use tokio::task::JoinHandle;
 
-use crate::cache::StatementCache;
+use crate::cache::{Caches, LastColumns, StatementCache};
 use crate::config::STATEMENT_CACHE_SIZE;
 use crate::error::map_error;
-use crate::raw_row::{Fast, MyRawRow};
+use crate::raw_row::MyRawRow;
 use crate::value::to_mysql;
 
 /// "This command is not supported in the prepared statement protocol yet": such SQL is
@@ -42,7 +42,7 @@ pub struct MysqlConnection {
     /// `None` while a background rollback holds it.
     conn: Option<Conn>,
     background: Option<JoinHandle<(Conn, Result<()>)>>,
-    cache: StatementCache,
+    cache: Caches,
     in_flight: bool,
     lost: bool,
     /// Whether the server is MariaDB, learnt on first need (reflection).
@@ -78,7 +78,10 @@ impl MysqlConnection {
         MysqlConnection {
             conn: Some(conn),
             background: None,
-            cache: StatementCache::new(STATEMENT_CACHE_SIZE),
+            cache: Caches {
+                statements: StatementCache::new(STATEMENT_CACHE_SIZE),
+                columns: LastColumns::default(),
+            },
             in_flight: false,
             lost: false,
             mariadb: None,
@@ -89,7 +92,7 @@ impl MysqlConnection {
 
     /// How many prepared statements this connection keeps.
     pub fn cached_statements(&self) -> usize {
-        self.cache.len()
+        self.cache.statements.len()
     }
 
     /// The server's id of this session (what `CONNECTION_ID()` returns and `KILL` takes),
@@ -136,7 +139,7 @@ impl MysqlConnection {
     }
 
     /// The connection and its statements, for an operation that has entered.
-    fn parts(&mut self) -> Result<(&mut Conn, &mut StatementCache)> {
+    fn parts(&mut self) -> Result<(&mut Conn, &mut Caches)> {
         match self.conn.as_mut() {
             Some(conn) => Ok((conn, &mut self.cache)),
             None => Err(lost("is held by a background rollback")),
@@ -160,7 +163,7 @@ impl MysqlConnection {
     /// Runs `op` under the busy mark, outside any transaction philtre began.
     async fn statement<T>(
         &mut self,
-        op: impl AsyncFnOnce(&mut Conn, &mut StatementCache) -> Result<T>,
+        op: impl AsyncFnOnce(&mut Conn, &mut Caches) -> Result<T>,
     ) -> Result<T> {
         self.enter_statement().await?;
         self.finish(op).await
@@ -169,7 +172,7 @@ impl MysqlConnection {
     /// Runs `op` for an operation that has entered, then leaves.
     async fn finish<T>(
         &mut self,
-        op: impl AsyncFnOnce(&mut Conn, &mut StatementCache) -> Result<T>,
+        op: impl AsyncFnOnce(&mut Conn, &mut Caches) -> Result<T>,
     ) -> Result<T> {
         let result = match self.parts() {
             Ok((conn, cache)) => op(conn, cache).await,
@@ -257,15 +260,15 @@ enum Prepared {
 /// mismatch found inside mysql_async would close the connection.
 async fn prepare(
     conn: &mut Conn,
-    cache: &mut StatementCache,
+    cache: &mut Caches,
     sql: &str,
     supplied: usize,
 ) -> Result<Prepared> {
-    let statement = match cache.get(sql) {
+    let statement = match cache.statements.get(sql) {
         Some(statement) => statement,
         None => match conn.prep(sql).await {
             Ok(statement) => {
-                if let Some(evicted) = cache.insert(sql, statement.clone()) {
+                if let Some(evicted) = cache.statements.insert(sql, statement.clone()) {
                     conn.close(evicted).await.map_err(map_error)?;
                 }
                 statement
@@ -283,12 +286,7 @@ async fn prepare(
     Ok(Prepared::Statement(statement))
 }
 
-async fn query(
-    conn: &mut Conn,
-    cache: &mut StatementCache,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Rows> {
+async fn query(conn: &mut Conn, cache: &mut Caches, sql: &str, values: Vec<Value>) -> Result<Rows> {
     let mut rows = Rows::default();
     query_each(conn, cache, sql, values, &mut rows).await?;
     Ok(rows)
@@ -297,7 +295,7 @@ async fn query(
 /// Runs a query and hands each row's values to `sink`, in one reused buffer.
 async fn query_each(
     conn: &mut Conn,
-    cache: &mut StatementCache,
+    cache: &mut Caches,
     sql: &str,
     values: Vec<Value>,
     sink: &mut dyn RowSink,
@@ -306,9 +304,13 @@ async fn query_each(
     let params = params(values)?;
     match prepare(conn, cache, sql, supplied).await? {
         Prepared::Statement(s) => {
-            feed(conn.exec_iter(&s, params).await.map_err(map_error)?, sink).await
+            let result = conn.exec_iter(&s, params).await.map_err(map_error)?;
+            feed(result, &mut cache.columns, sink).await
         }
-        Prepared::Text => feed(conn.query_iter(sql).await.map_err(map_error)?, sink).await,
+        Prepared::Text => {
+            let result = conn.query_iter(sql).await.map_err(map_error)?;
+            feed(result, &mut cache.columns, sink).await
+        }
     }
 }
 
@@ -317,12 +319,12 @@ async fn query_each(
 /// connection stays in step.
 async fn feed<P: Protocol>(
     mut result: QueryResult<'_, 'static, P>,
+    last: &mut LastColumns,
     sink: &mut dyn RowSink,
 ) -> Result<()> {
     let columns = result.columns().unwrap_or_else(|| Arc::from([]));
-    let names: Arc<[String]> = columns.iter().map(|c| c.name_str().into_owned()).collect();
+    let (names, fast) = last.of(&columns);
     sink.columns(&names)?;
-    let fast: Vec<Fast> = columns.iter().map(Fast::of).collect();
     let mut values = Vec::with_capacity(columns.len());
     let mut failed: Option<Error> = None;
     result
@@ -354,7 +356,7 @@ fn exec_result(conn: &Conn) -> ExecResult {
 
 async fn execute(
     conn: &mut Conn,
-    cache: &mut StatementCache,
+    cache: &mut Caches,
     sql: &str,
     values: Vec<Value>,
 ) -> Result<ExecResult> {
@@ -371,7 +373,7 @@ async fn execute(
 /// One prepared statement run once per parameter set, summing the affected rows.
 async fn execute_many(
     conn: &mut Conn,
-    cache: &mut StatementCache,
+    cache: &mut Caches,
     sql: &str,
     sets: Vec<Vec<Value>>,
 ) -> Result<ExecResult> {

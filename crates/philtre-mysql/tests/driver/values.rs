@@ -4,7 +4,9 @@ use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveTime};
 use philtre_core::types::*;
-use philtre_core::{Column, Connection, CreateTable, Error, Result, Table, Value};
+use philtre_core::{
+    Column, Connection, CreateTable, Error, FromValue, RawRow, Result, RowSink, Table, Value,
+};
 use rust_decimal::Decimal;
 
 use crate::{connect, run, scalar, unique, Cleanup};
@@ -188,5 +190,54 @@ async fn server_side_types_decode_by_column_type() -> Result<()> {
     let rows = conn.query("SELECT 1 AS one, 'two' AS two", vec![]).await?;
     assert_eq!(rows.columns.as_ref(), ["one", "two"]);
     assert_eq!(rows.rows[0].get::<String>("two")?, "two");
+    Ok(())
+}
+
+/// The first column of every row read as a `String`, the way typed results read it.
+#[derive(Default)]
+struct FirstAsText(Vec<Result<String>>);
+
+impl RowSink for FirstAsText {
+    fn columns(&mut self, _: &std::sync::Arc<[String]>) -> Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: &mut [Value]) -> Result<()> {
+        Err(Error::Config("rows arrive through raw_row".into()))
+    }
+    fn reset(&mut self) {
+        self.0.clear();
+    }
+    fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
+        self.0.push(<String as FromValue>::from_raw(row, 0));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn columns_of_the_same_name_decode_by_their_own_types() -> Result<()> {
+    let mut conn = connect().await?;
+    // One connection remembers the last result's columns; the next result's, named alike
+    // but of another type, must not be read by them: binary bytes are not text, even when
+    // they happen to be valid UTF-8.
+    for _ in 0..2 {
+        let mut text = FirstAsText::default();
+        conn.query_each("SELECT 'ab' AS v", vec![], &mut text)
+            .await?;
+        assert!(
+            matches!(text.0.as_slice(), [Ok(s)] if s == "ab"),
+            "{:?}",
+            text.0
+        );
+        let mut bytes = FirstAsText::default();
+        conn.query_each("SELECT X'6162' AS v", vec![], &mut bytes)
+            .await?;
+        assert!(
+            matches!(bytes.0.as_slice(), [Err(Error::Decode { .. })]),
+            "{:?}",
+            bytes.0
+        );
+        let rows = conn.query("SELECT X'6162' AS v", vec![]).await?;
+        assert_eq!(rows.rows[0].values(), [Value::Bytes(b"ab".to_vec())]);
+    }
     Ok(())
 }
