@@ -296,11 +296,14 @@ impl Drop for Connection {
         let Some(mut obj) = self.obj.take() else {
             return;
         };
-        let status = self.engine.pool_status();
         // A broken connection, or an overflow one beyond the idle pool size, is closed
         // now instead of going back to the pool (SQLAlchemy's QueuePool overflow); closing
-        // also ends any transaction left open on it.
-        if !obj.raw.is_usable() || status.idle >= self.engine.pool_size() {
+        // also ends any transaction left open on it. The pool's status takes the lock
+        // every checkout and return shares, so it is asked only when there is overflow.
+        let overflow = || {
+            self.engine.has_overflow() && self.engine.pool_status().idle >= self.engine.pool_size()
+        };
+        if !obj.raw.is_usable() || overflow() {
             drop(Object::take(obj));
             return;
         }

@@ -1,6 +1,7 @@
 //! [`create_engine`] and [`Engine`]: a database URL, its driver, and a connection pool.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -47,6 +48,8 @@ struct EngineInner {
     driver: Arc<dyn Driver>,
     pool: Pool,
     pool_size: usize,
+    /// The manager's count of open connections.
+    open: Arc<AtomicUsize>,
     echo: bool,
 }
 
@@ -129,6 +132,12 @@ impl Engine {
             idle: s.available,
             waiting: s.waiting,
         }
+    }
+
+    /// Whether more connections are open than the pool keeps idle (overflow ones): only
+    /// then can a returned connection find the idle pool full. No lock taken.
+    pub(crate) fn has_overflow(&self) -> bool {
+        self.inner.open.load(Ordering::Relaxed) > self.inner.pool_size
     }
 
     /// Closes every idle connection and refuses new checkouts.
@@ -258,10 +267,12 @@ impl EngineBuilder {
             max_size = max_size.min(cap);
             pool_size = pool_size.min(cap).max(1);
         }
+        let open = Arc::new(AtomicUsize::new(0));
         let manager = Manager {
             driver: driver.clone(),
             pre_ping: self.pre_ping,
             recycle: self.recycle,
+            open: open.clone(),
         };
         let pool = Pool::builder(manager)
             .max_size(max_size)
@@ -279,6 +290,7 @@ impl EngineBuilder {
                 driver,
                 pool,
                 pool_size,
+                open,
                 echo: self.echo,
             }),
         })

@@ -1,5 +1,6 @@
 //! The one deadpool manager that serves every backend.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,25 @@ pub(crate) struct PooledConn {
     pub(crate) cleanup: Vec<String>,
     /// Open transaction depth (0: autocommit, 1: transaction, 2+: savepoints).
     pub(crate) depth: usize,
+    /// Counts this connection among the engine's open ones while it lives.
+    _open: OpenCount,
+}
+
+/// One open connection in [`Manager::open`]'s count, taken back when dropped.
+#[derive(Debug)]
+struct OpenCount(Arc<AtomicUsize>);
+
+impl OpenCount {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        OpenCount(count.clone())
+    }
+}
+
+impl Drop for OpenCount {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl PooledConn {
@@ -38,6 +58,10 @@ pub(crate) struct Manager {
     pub(crate) driver: Arc<dyn Driver>,
     pub(crate) pre_ping: bool,
     pub(crate) recycle: Option<Duration>,
+    /// How many connections are open (idle, checked out, or on their way out): returning
+    /// one only needs the pool's status (a lock the pool shares) when there are more than
+    /// the pool size, that is, overflow connections.
+    pub(crate) open: Arc<AtomicUsize>,
 }
 
 impl managed::Manager for Manager {
@@ -49,6 +73,7 @@ impl managed::Manager for Manager {
             raw: self.driver.connect().await?,
             cleanup: Vec::new(),
             depth: 0,
+            _open: OpenCount::new(&self.open),
         })
     }
 
