@@ -290,7 +290,6 @@ impl Connection {
     }
 }
 
-/// Decodes each row into `T` as the driver hands it over.
 impl Drop for Connection {
     fn drop(&mut self) {
         let Some(mut obj) = self.obj.take() else {

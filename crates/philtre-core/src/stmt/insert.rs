@@ -85,6 +85,16 @@ impl Insert {
     }
 
     /// How many rows of values it has (0 before any is given).
+    ///
+    /// ```
+    /// use philtre_core::{types::*, Column, Expr, MetaData, Table, Value};
+    ///
+    /// let users = Table::new("users", &MetaData::new(), [Column::new("name", Text)]);
+    /// let insert = users.insert().rows([[("name", "ann")], [("name", "bob")]]);
+    /// assert_eq!(insert.row_count(), 2);
+    /// assert!(matches!(insert.row(1), Some([Expr::Bind(Value::Text(name))]) if name == "bob"));
+    /// assert!(insert.row(2).is_none());
+    /// ```
     pub fn row_count(&self) -> usize {
         self.row_count
     }
