@@ -150,6 +150,57 @@ backend_test! {
 }
 
 backend_test! {
+    async fn autoflush_finds_writes_made_after_a_flush_that_found_none(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut setup = sessionmaker(&db.engine).session();
+        setup.add_all(["ann", "bob", "cy", "dee"].map(|n| User::new(n, &format!("{n}@x"))))?;
+        setup.commit().await?;
+
+        let mut session = sessionmaker(&db.engine).session();
+        let all = session.query::<User>().order_by(users.c("id")).all().await?;
+        // Nothing written: this autoflush finds nothing, and the next ones may skip looking.
+        assert_eq!(session.query::<User>().filter_by("name", "ann").count().await?, 1);
+
+        // A write after that is still found by the next autoflush.
+        all[0].write().name = "anna".into();
+        assert_eq!(session.query::<User>().filter_by("name", "anna").count().await?, 1);
+        assert_eq!(session.query::<User>().filter_by("name", "anna").count().await?, 1);
+
+        // So is a merge onto an object the session holds.
+        let bob_id = all[1].read().id;
+        session.merge(User { id: bob_id, name: "bobby".into(), email: Some("bob@x".into()) }).await?;
+        assert_eq!(session.query::<User>().filter_by("name", "bobby").count().await?, 1);
+
+        // And an object written while detached, then attached again after a flush that
+        // found nothing written (its write was counted before that flush looked).
+        let cy = all[2].clone();
+        session.expunge(&cy)?;
+        cy.write().name = "cyd".into();
+        assert_eq!(session.query::<User>().filter_by("name", "cy").count().await?, 1);
+        session.add_obj(&cy)?;
+        assert_eq!(session.query::<User>().filter_by("name", "cyd").count().await?, 1);
+
+        // An object outside the session written in between is no concern of this one's,
+        // but this one's own later write is.
+        let elsewhere = Obj::transient(User::new("eve", "eve@x"));
+        assert_eq!(session.query::<User>().filter_by("name", "dee").count().await?, 1);
+        elsewhere.write().name = "evie".into();
+        all[3].write().name = "deedee".into();
+        assert_eq!(session.query::<User>().filter_by("name", "deedee").count().await?, 1);
+
+        session.commit().await?;
+        let names: Vec<String> = db
+            .engine
+            .scalars(philtre::select([users.c("name")]).order_by(users.c("id")))
+            .await?;
+        assert_eq!(names, ["anna", "bobby", "cyd", "deedee"]);
+        Ok(())
+    }
+}
+
+backend_test! {
     async fn failed_flush_writes_nothing_and_needs_rollback(db) {
         user_model!();
         let users = db.users_table().await?;

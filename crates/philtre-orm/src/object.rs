@@ -130,6 +130,17 @@ pub(crate) struct Undo {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// How many times any object went from in step with the database to written (its write
+/// count from 0 to 1), in any session. A session that found no written object, and sees
+/// this count unchanged since, knows none of its objects has been written: its autoflush
+/// need not visit them all (see `Session::plan`).
+static FIRST_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// The current [`FIRST_WRITES`] count.
+pub(crate) fn first_writes() -> u64 {
+    FIRST_WRITES.load(Ordering::Acquire)
+}
+
 impl<T: Mapped> Obj<T> {
     pub(crate) fn new(value: T) -> Self {
         Self::with_meta(value, Meta::default())
@@ -177,6 +188,7 @@ impl<T> Obj<T> {
     pub fn write(&self) -> WriteGuard<'_, T> {
         let guard = self.cell.value.write();
         if self.cell.writes.fetch_add(1, Ordering::AcqRel) == 0 {
+            FIRST_WRITES.fetch_add(1, Ordering::AcqRel);
             // The first write since the object was in step with the database: keep what
             // the database has, for flush to diff against and rollback to restore. Objects
             // never saved (transient, pending) need none.
@@ -297,9 +309,12 @@ impl<T: Mapped> AnyObj for Cell<T> {
     fn set_touched(&self, on: bool) {
         if on {
             // Keeps a count already running: only its being non-zero matters here.
-            let _ = self
+            let first = self
                 .writes
                 .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire);
+            if first.is_ok() {
+                FIRST_WRITES.fetch_add(1, Ordering::AcqRel);
+            }
         } else {
             self.writes.store(0, Ordering::Release);
         }

@@ -86,6 +86,10 @@ pub struct Session {
     /// bulk update or delete, a Core statement through `execute`): if not, `close` does
     /// not wait for its rollback.
     pub(crate) changed_rows: bool,
+    /// The first-writes count read before the last flush plan that found no written object;
+    /// while the count has not moved, no object of this session is written and a plan need
+    /// not visit them all. `None`: the next plan visits every object.
+    pub(crate) clean_since: Option<u64>,
 }
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
@@ -124,6 +128,7 @@ impl Session {
             busy: None,
             wrote: false,
             changed_rows: false,
+            clean_since: None,
         }
     }
 
@@ -194,6 +199,9 @@ impl Session {
                 "it is attached to another session; expunge it there first",
             ));
         }
+        // It may have been written while away (its first write counted then, perhaps
+        // before this session's last plan): the next plan must look at every object.
+        self.clean_since = None;
         match (state, key) {
             (Some(ObjectState::Detached), Some(key)) => {
                 if self.identity.contains_key(&key) {

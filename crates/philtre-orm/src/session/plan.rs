@@ -43,8 +43,11 @@ impl Plan {
 }
 
 impl Session {
-    /// Reads every object once and decides the statements; touches no database.
-    pub(crate) fn plan(&self) -> Result<Plan> {
+    /// Decides the statements; touches no database. Pending objects and deletions are
+    /// listed; written objects are found by visiting every object, unless none can have
+    /// been written since a visit found none (`clean_since`), as after a load of many
+    /// objects that are only read, where each autoflush would otherwise visit them all.
+    pub(crate) fn plan(&mut self) -> Result<Plan> {
         let mut plan = Plan::default();
         let mut new_keys = HashSet::new();
         let mut mappings = Mappings::default();
@@ -77,14 +80,27 @@ impl Session {
             });
         }
 
-        // Only objects written to (or marked for deletion) can need a statement.
-        let deletions: HashSet<u64> = self.deletions.iter().copied().collect();
-        let mut ids: Vec<u64> = self
-            .objects
-            .iter()
-            .filter(|(id, obj)| obj.touched() || deletions.contains(id))
-            .map(|(id, _)| *id)
-            .collect();
+        // Only objects written to (or marked for deletion) can need a statement. Read the
+        // count before the visit: a write during it moves the count for the next plan.
+        let first_writes = crate::object::first_writes();
+        let mut ids: Vec<u64> = if self.clean_since == Some(first_writes) {
+            self.deletions.clone()
+        } else {
+            let deletions: HashSet<u64> = self.deletions.iter().copied().collect();
+            let mut written = false;
+            let ids = self
+                .objects
+                .iter()
+                .filter(|(id, obj)| {
+                    let touched = obj.touched();
+                    written |= touched;
+                    touched || deletions.contains(id)
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            self.clean_since = (!written).then_some(first_writes);
+            ids
+        };
         ids.sort_unstable();
         for id in ids {
             let Some(obj) = self.objects.get(&id) else {
