@@ -46,7 +46,9 @@
 //!
 //! - [`create_engine`] / [`Engine::builder`]: URL, pool (deadpool), echo.
 //! - [`Connection`]: `execute`, `execute_many`, `begin` → [`Transaction`] (savepoints with
-//!   `begin_nested`); statements outside a transaction commit at once.
+//!   `begin_nested`); statements outside a transaction commit at once. Typed results come
+//!   straight from the driver's rows with `query_as` (rows as tuples or structs) and
+//!   `scalars` (a first column), without a `Row` in between.
 //! - The expression language and schema from [`philtre_core`], re-exported here.
 //! - [`MetaDataExt`] (`create_all`, `drop_all`, `reflect`), [`Autoload`], [`Inspector`].
 
