@@ -92,6 +92,11 @@ backend_test! {
         assert!(matches!(&err, Error::Decode { column, .. } if column == "email"), "{err:?}");
         let err = conn.scalars::<i64>(by_id("name")).await.unwrap_err();
         assert!(matches!(&err, Error::Decode { column, .. } if column == "name"), "{err:?}");
+        // The Row path says the same.
+        let err = conn.execute(by_id("name")).await?.scalars::<i64>().unwrap_err();
+        assert!(matches!(&err, Error::Decode { column, .. } if column == "name"), "{err:?}");
+        let names: Vec<String> = conn.execute(by_id("name")).await?.scalars()?;
+        assert_eq!(names, ["ann", "bob"]);
         // A statement that returns no rows is refused before it runs.
         let err = conn.scalars::<i64>(users.delete()).await.unwrap_err();
         assert!(matches!(err, Error::InvalidStatement(_)), "{err:?}");

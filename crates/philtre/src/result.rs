@@ -100,9 +100,16 @@ impl CursorResult {
         self.rows.into_iter().map(T::from_row).collect()
     }
 
-    /// The first column of every row.
+    /// The first column of every row (its values move out; nothing is copied).
     pub fn scalars<T: FromValue>(self) -> Result<Vec<T>> {
-        self.rows.iter().map(|r| r.get::<T>(0)).collect()
+        let column = self.columns.first().map_or("", String::as_str);
+        self.rows
+            .into_iter()
+            .map(|row| match row.into_values().into_iter().next() {
+                Some(value) => value.decode(column),
+                None => Err(Error::NoSuchRowColumn("at position 0".into())),
+            })
+            .collect()
     }
 }
 

@@ -66,7 +66,7 @@ impl<T: FromValue + Send> RowSink for FirstColumn<T> {
         // A result of no columns has no first one: say so before any row.
         let first = names
             .first()
-            .ok_or_else(|| Error::NoSuchRowColumn("0".into()))?;
+            .ok_or_else(|| Error::NoSuchRowColumn("at position 0".into()))?;
         first.clone_into(&mut self.column);
         Ok(())
     }
@@ -75,7 +75,7 @@ impl<T: FromValue + Send> RowSink for FirstColumn<T> {
         let value = values
             .first_mut()
             .map(std::mem::take)
-            .ok_or_else(|| Error::NoSuchRowColumn("0".into()))?;
+            .ok_or_else(|| Error::NoSuchRowColumn("at position 0".into()))?;
         self.out.push(value.decode(&self.column)?);
         Ok(())
     }
