@@ -1,7 +1,7 @@
 //! executemany: one INSERT template, many rows, all or nothing.
 
 use philtre_core::stmt::{in_column_order, RowMismatch};
-use philtre_core::{Error, Executable, Insert, Result, Value};
+use philtre_core::{Compiled, Dialect, Error, Executable, Insert, Result, Value};
 
 use crate::connection::Connection;
 use crate::result::CursorResult;
@@ -75,13 +75,22 @@ impl Connection {
         if batch.rows.is_empty() {
             return Ok(CursorResult::affected(0, None, None));
         }
+        let many = batch.rows.len() > 1;
+        if many && self.dialect().executemany_as_multirow_insert() {
+            // Compiling checks every value, before anything is sent.
+            let statements = multirow_statements(insert, batch, self.dialect())?;
+            return self
+                .all_or_nothing(many, async |c: &mut Connection| {
+                    c.insert_multirow(statements).await
+                })
+                .await;
+        }
         // The compiler checks the first row; check the others the same way.
         for row in &batch.rows[1..] {
             for (name, v) in batch.names.iter().zip(row) {
                 insert.table.check_value(name, v)?;
             }
         }
-        let many = batch.rows.len() > 1;
         self.all_or_nothing(many, async |c: &mut Connection| {
             c.execute_batch(insert, batch).await
         })
@@ -90,9 +99,6 @@ impl Connection {
 
     /// executemany of checked rows, in the current transaction (if any).
     async fn execute_batch(&mut self, insert: &Insert, batch: RowBatch) -> Result<CursorResult> {
-        if batch.rows.len() > 1 && self.dialect().executemany_as_multirow_insert() {
-            return self.insert_multirow(insert, batch).await;
-        }
         let first = batch
             .names
             .iter()
@@ -129,28 +135,15 @@ impl Connection {
         ))
     }
 
-    /// executemany as multi-row INSERTs.
-    async fn insert_multirow(&mut self, insert: &Insert, batch: RowBatch) -> Result<CursorResult> {
-        // PostgreSQL and MySQL each allow 65,535 placeholders in one statement.
-        let per_row = batch.names.len().max(1) + insert.table.columns().len();
-        let chunk = (65_535 / per_row).clamp(1, 1_000);
-        let RowBatch { names, rows } = batch;
-        let mut sizes = Vec::with_capacity(rows.len().div_ceil(chunk));
-        let mut chunks = Vec::with_capacity(sizes.capacity());
-        let mut rows = rows.into_iter().peekable();
-        // Every statement is compiled before the first is sent: one that cannot compile
-        // fails the call with nothing written. The values move into the statements.
-        while rows.peek().is_some() {
-            let part: Vec<Vec<Value>> = rows.by_ref().take(chunk).collect();
-            sizes.push(part.len());
-            let part = part
-                .into_iter()
-                .map(|r| names.iter().map(String::as_str).zip(r));
-            chunks.push(insert.clone().rows(part).into_compiled(self.dialect())?);
-        }
+    /// Runs executemany's multi-row INSERTs, each with how many rows it carries, in the
+    /// current transaction (if any).
+    async fn insert_multirow(
+        &mut self,
+        statements: Vec<(Compiled, usize)>,
+    ) -> Result<CursorResult> {
         let mut affected = 0;
         let mut last_id = None;
-        for (compiled, rows) in chunks.into_iter().zip(sizes) {
+        for (compiled, rows) in statements {
             let r = self.run(compiled).await?;
             affected += r.rows_affected();
             // On MySQL a multi-row INSERT reports its first id, and InnoDB gives such an
@@ -161,4 +154,29 @@ impl Connection {
         }
         Ok(CursorResult::affected(affected, None, last_id))
     }
+}
+
+/// executemany's rows as multi-row INSERTs of up to 1,000 rows, each with its row count.
+/// All are compiled (every value type-checked) before any is sent, so one that cannot
+/// compile fails the call with nothing written. The values move into the statements.
+fn multirow_statements(
+    insert: &Insert,
+    batch: RowBatch,
+    dialect: &dyn Dialect,
+) -> Result<Vec<(Compiled, usize)>> {
+    // PostgreSQL and MySQL each allow 65,535 placeholders in one statement.
+    let per_row = batch.names.len().max(1) + insert.table.columns().len();
+    let chunk = (65_535 / per_row).clamp(1, 1_000);
+    let RowBatch { names, rows } = batch;
+    let mut statements = Vec::with_capacity(rows.len().div_ceil(chunk));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let part: Vec<Vec<Value>> = rows.by_ref().take(chunk).collect();
+        let count = part.len();
+        let part = part
+            .into_iter()
+            .map(|r| names.iter().map(String::as_str).zip(r));
+        statements.push((insert.clone().rows(part).into_compiled(dialect)?, count));
+    }
+    Ok(statements)
 }
