@@ -68,9 +68,8 @@ fn write_insert(
         .collect();
 
     let mut w = SqlWriter::new(dialect);
-    // Each row's values are `(` and `)` around placeholders of up to ~6 bytes and a
-    // separator each.
-    // No rows yet is one row of defaults only.
+    // No rows yet is one row of defaults only. Each row's values are `(` and `)` around
+    // placeholders of up to ~6 bytes and a separator each.
     let rows = ins.row_count.max(1);
     let cells = rows * columns.len();
     w.reserve(cells * 8 + rows * 4, cells);
