@@ -165,7 +165,10 @@ backend_test! {
         let r = c.get("/engine").await.map_err(http)?;
         let body = r.json().map_err(http)?;
         assert_eq!(body["users"], 2);
-        assert_eq!(body["checked_out"], 1, "only the request asking holds one");
+        // Only the request asking holds one; on SQLite not even it, since a session that
+        // has only read holds no transaction, nor a connection between its statements.
+        let held = if db.backend.is_sqlite() { 0 } else { 1 };
+        assert_eq!(body["checked_out"], held, "only the request asking may hold one");
         assert_eq!(app.engine().pool_status().checked_out(), 0);
         drop(server);
         app.dispose();

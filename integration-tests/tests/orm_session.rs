@@ -195,3 +195,47 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn a_session_that_read_can_still_write_after_another_commits(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let maker = sessionmaker(&db.engine);
+        let mut setup = maker.session();
+        setup.add_all([User::new("ann", "ann@x"), User::new("bob", "bob@x")])?;
+        setup.commit().await?;
+
+        // A request's session reads, then another connection commits a change...
+        let mut session = maker.session();
+        let ann = session.get::<User>(1).await?.unwrap();
+        db.engine
+            .execute(users.update().values(values! { "name" => "robert" }).where_(users.c("id").eq(2)))
+            .await?;
+        // ...and the session's own write still commits. A SQLite read transaction kept
+        // open since the `get` would hold a snapshot older than that commit, and SQLite
+        // refuses to turn such a transaction into a write (`SQLITE_BUSY`); an in-memory
+        // database's one connection would still be held by it, so the update above could
+        // not even start.
+        ann.write().name = "anna".into();
+        session.commit().await?;
+        let names: Vec<String> = db
+            .engine
+            .execute(users.select().order_by(users.c("id")))
+            .await?
+            .all()
+            .iter()
+            .map(|r| r.get("name"))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(names, ["anna", "robert"]);
+
+        // begin() starts the transaction at once, for reads that must see one snapshot:
+        // on every backend the session is then in a transaction before any write.
+        let mut session = maker.session();
+        session.begin().await?;
+        assert!(session.get::<User>(2).await?.is_some());
+        assert!(session.in_transaction());
+        session.close().await?;
+        Ok(())
+    }
+}

@@ -9,6 +9,17 @@
 //! [`Mapped::to_values`] with its snapshot and UPDATEs only the columns that differ,
 //! `WHERE` the primary key is the one the database has; a rollback puts the snapshot back.
 //!
+//! # When the transaction begins
+//!
+//! At the session's first statement, as SQLAlchemy's drivers for servers do, except on a
+//! dialect that [defers it to the first write](philtre::Dialect::defers_begin_to_first_write)
+//! (SQLite, as SQLAlchemy's pysqlite dialect does): there the session's loads, `get`s and
+//! counts before its first flush, bulk statement or `execute` run on a pooled connection
+//! each, outside any transaction. SQLite will not turn a read transaction into a write one
+//! once another connection has committed after its snapshot, so a session that kept one
+//! from its first read would fail to flush whenever another request wrote meanwhile.
+//! [`Session::begin`] opens the transaction at once, for reads that must share a snapshot.
+//!
 //! # Expiry without lazy loading
 //!
 //! SQLAlchemy reloads an expired attribute the moment it is read. A plain field cannot do

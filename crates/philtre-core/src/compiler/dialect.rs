@@ -125,6 +125,17 @@ pub trait Dialect: Debug + Send + Sync + 'static {
         false
     }
 
+    /// Whether an implicit transaction (an ORM session's) should begin at its first write,
+    /// its reads before that running outside any transaction, as SQLAlchemy's pysqlite
+    /// dialect does. For SQLite: a read transaction holds a snapshot, and SQLite refuses
+    /// to turn a transaction whose snapshot another connection has since written past
+    /// into a write transaction (`SQLITE_BUSY`, which waiting cannot cure), so a session
+    /// that reads at the start of a request and writes at its end would fail whenever
+    /// another request committed in between. A server's snapshot has no such cost.
+    fn defers_begin_to_first_write(&self) -> bool {
+        false
+    }
+
     /// The statement that opens a transaction.
     fn begin_sql(&self) -> &'static str {
         "BEGIN"

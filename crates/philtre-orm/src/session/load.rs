@@ -42,7 +42,7 @@ impl Session {
         }
         let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
         let mut sink = Loading::<T>::new(&m.pk);
-        self.run_each(stmt, &mut sink).await?;
+        self.read_each(stmt, &mut sink).await?;
         match sink.out.into_iter().next() {
             Some((key, value)) => self
                 .adopt(&m, key, value, &mut KeyCheck::default())
@@ -82,7 +82,7 @@ impl Session {
         let m = mapping::<T>()?;
         let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
         let row = self
-            .run(stmt)
+            .read(stmt)
             .await?
             .first()
             .ok_or_else(|| invalid_state::<T>(state, "its row is no longer in the database"))?;
@@ -176,7 +176,7 @@ impl Session {
         self.check_usable()?;
         self.autoflush().await?;
         let mut sink = Loading::<T>::new(&m.pk);
-        self.run_each(stmt, &mut sink).await?;
+        self.read_each(stmt, &mut sink).await?;
         let loaded = sink.out;
         self.objects.reserve(loaded.len());
         self.identity.reserve(loaded.len());
@@ -191,7 +191,7 @@ impl Session {
     pub(crate) async fn query_raw(&mut self, stmt: Select) -> Result<CursorResult> {
         self.check_usable()?;
         self.autoflush().await?;
-        self.run(stmt).await
+        self.read(stmt).await
     }
 
     /// `UPDATE table SET ... WHERE filter`; objects of the session whose rows it matched

@@ -32,8 +32,9 @@ impl Session {
         self.tx.is_some()
     }
 
-    /// Begins the session's transaction now (it otherwise begins on first use). With
-    /// `autocommit`, this is how several flushes share one transaction until `commit`.
+    /// Begins the session's transaction now (it otherwise begins on first use, or on
+    /// SQLite at the first write). With `autocommit`, this is how several flushes share
+    /// one transaction until `commit`; on SQLite, how several reads share one snapshot.
     pub async fn begin(&mut self) -> Result<()> {
         self.check_usable()?;
         if self.tx.is_none() {
@@ -48,20 +49,37 @@ impl Session {
         self.runner().await?.connection().execute(stmt).await
     }
 
-    /// Like [`run`](Self::run), for a query whose rows go to `sink` as they are decoded.
-    pub(crate) async fn run_each(
+    /// Runs one of the session's own SELECTs (a load, `get`, `refresh`, a count): in its
+    /// transaction when one is open, else where [`reader`](Self::reader) says.
+    pub(crate) async fn read(&mut self, stmt: impl Executable) -> Result<CursorResult> {
+        self.reader().await?.connection().execute(stmt).await
+    }
+
+    /// Like [`read`](Self::read), for a query whose rows go to `sink` as they are decoded.
+    pub(crate) async fn read_each(
         &mut self,
         stmt: impl Executable,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        self.runner()
+        self.reader()
             .await?
             .connection()
             .query_each(stmt, sink)
             .await
     }
 
-    /// Where [`run`](Self::run) and [`run_each`](Self::run_each) run.
+    /// Where [`read`](Self::read) and [`read_each`](Self::read_each) run: with no
+    /// transaction open and a dialect that begins it at the first write (SQLite), on a
+    /// pooled connection of their own; otherwise as [`runner`](Self::runner) says.
+    async fn reader(&mut self) -> Result<Runner<'_>> {
+        if self.tx.is_none() && self.engine.dialect().defers_begin_to_first_write() {
+            self.check_usable()?;
+            return Ok(Runner::Own(self.engine.connect().await?));
+        }
+        self.runner().await
+    }
+
+    /// Where [`run`](Self::run) runs.
     async fn runner(&mut self) -> Result<Runner<'_>> {
         if self.config.autocommit && self.tx.is_none() {
             return Ok(Runner::Own(self.engine.connect().await?));
