@@ -214,9 +214,7 @@ backend_test! {
             .await?;
         // ...and the session's own write still commits. A SQLite read transaction kept
         // open since the `get` would hold a snapshot older than that commit, and SQLite
-        // refuses to turn such a transaction into a write (`SQLITE_BUSY`); an in-memory
-        // database's one connection would still be held by it, so the update above could
-        // not even start.
+        // refuses to turn such a transaction into a write (`SQLITE_BUSY`).
         ann.write().name = "anna".into();
         session.commit().await?;
         let names: Vec<String> = db
@@ -228,6 +226,20 @@ backend_test! {
             .map(|r| r.get("name"))
             .collect::<philtre::Result<_>>()?;
         assert_eq!(names, ["anna", "robert"]);
+
+        // The same through a Core SELECT run by execute(): it reads, so it begins nothing.
+        let mut session = maker.session();
+        let n: i64 = session
+            .execute(select([func::count_star()]).select_from(&users))
+            .await?
+            .scalar_one()?;
+        assert_eq!(n, 2);
+        db.engine
+            .execute(users.update().values(values! { "name" => "bobby" }).where_(users.c("id").eq(2)))
+            .await?;
+        session.add(User::new("cy", "cy@x"))?;
+        session.commit().await?;
+        assert_eq!(count_rows(&db.engine, &users).await?, 3);
 
         // begin() starts the transaction at once, for reads that must see one snapshot:
         // on every backend the session is then in a transaction before any write.

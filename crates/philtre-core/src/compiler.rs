@@ -61,11 +61,22 @@ pub trait Executable: Send + Sync {
     fn to_sql(&self, dialect: &dyn Dialect) -> Result<String> {
         self.compile(dialect).map(|c| c.sql)
     }
+
+    /// Whether it only reads (a SELECT), so that it need not open a transaction where
+    /// one [begins at the first write](Dialect::defers_begin_to_first_write). Text is
+    /// not parsed to find out: it counts as a write.
+    fn only_reads(&self) -> bool {
+        false
+    }
 }
 
 impl<T: Executable + ?Sized> Executable for &T {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
         (**self).compile(dialect)
+    }
+
+    fn only_reads(&self) -> bool {
+        (**self).only_reads()
     }
 }
 
@@ -74,6 +85,10 @@ impl Executable for Select {
         let mut w = SqlWriter::new(dialect);
         w.select(self)?;
         Ok(w.finish(true, None))
+    }
+
+    fn only_reads(&self) -> bool {
+        true
     }
 }
 
@@ -173,5 +188,28 @@ impl Executable for DropIndex {
         let mut w = SqlWriter::new(dialect);
         dialect.write_drop_index(&mut w, &self.table, &self.index);
         Ok(w.finish(false, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Executable;
+    use crate::types::Integer;
+    use crate::{text, Column, MetaData, Table};
+
+    #[test]
+    fn only_a_select_only_reads() {
+        let t = Table::new("t", &MetaData::new(), [Column::new("id", Integer)]);
+        assert!(t.select().only_reads());
+        // a borrowed statement says what the statement says
+        let select = t.select();
+        let borrowed: &dyn Executable = &&select;
+        assert!(borrowed.only_reads());
+        assert!(!t.insert().only_reads());
+        assert!(!t.update().only_reads());
+        assert!(!t.delete().only_reads());
+        // text is not parsed: even a SELECT in it counts as a write
+        assert!(!text("SELECT 1").only_reads());
+        assert!(!"SELECT 1".only_reads());
     }
 }

@@ -226,6 +226,10 @@ impl Executable for Precompiled {
             primary_key: None,
         })
     }
+
+    fn only_reads(&self) -> bool {
+        true
+    }
 }
 
 /// `vec![Value::from(a.clone()), ...]`: the body of a one-line-per-field

@@ -13,12 +13,14 @@
 //!
 //! At the session's first statement, as SQLAlchemy's drivers for servers do, except on a
 //! dialect that [defers it to the first write](philtre::Dialect::defers_begin_to_first_write)
-//! (SQLite, as SQLAlchemy's pysqlite dialect does): there the session's loads, `get`s and
-//! counts before its first flush, bulk statement or `execute` run on a pooled connection
-//! each, outside any transaction. SQLite will not turn a read transaction into a write one
-//! once another connection has committed after its snapshot, so a session that kept one
-//! from its first read would fail to flush whenever another request wrote meanwhile.
-//! [`Session::begin`] opens the transaction at once, for reads that must share a snapshot.
+//! (SQLite, as SQLAlchemy's pysqlite dialect does): there the session's loads, `get`s,
+//! counts and selects through [`Session::execute`] run on a pooled connection each,
+//! outside any transaction, until a flush, a bulk update or delete, or an `execute` of
+//! anything but a select opens it. SQLite will not turn a read transaction into a write
+//! one once another connection has committed after its snapshot, so a session that kept
+//! one from its first read would fail to flush whenever another request wrote meanwhile.
+//! [`Session::begin`] opens the transaction at once, for reads that must share a snapshot
+//! (a write after them is then subject to that rule).
 //!
 //! # Expiry without lazy loading
 //!

@@ -94,10 +94,15 @@ impl Session {
     }
 
     /// Runs a Core statement (select, insert, update, delete, text) in the session's
-    /// transaction, after an autoflush.
+    /// transaction, after an autoflush. A select runs as the session's own loads do
+    /// (on SQLite, outside any transaction until the first write); anything else opens
+    /// the transaction if it is not open yet.
     pub async fn execute(&mut self, stmt: impl Executable) -> Result<CursorResult> {
         self.check_usable()?;
         self.autoflush().await?;
+        if stmt.only_reads() {
+            return self.read(stmt).await;
+        }
         self.changed_rows = true;
         self.run(stmt).await
     }
