@@ -12,7 +12,9 @@ use crate::Table;
 pub struct ColumnRef {
     /// `None` for a bare or alias-qualified name made with [`column()`].
     pub table: Option<Table>,
-    pub name: String,
+    /// Shared with the table's own copy of the name when the table has the column, so a
+    /// reference costs no allocation.
+    pub name: std::sync::Arc<str>,
 }
 
 /// A binary operator.

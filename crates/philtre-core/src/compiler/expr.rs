@@ -196,7 +196,7 @@ impl SqlWriter<'_> {
                 if t.column(&c.name).is_none() {
                     return Err(Error::NoSuchColumn {
                         table: t.name().to_owned(),
-                        column: c.name.clone(),
+                        column: c.name.to_string(),
                     });
                 }
                 self.qualified(t.ref_name(), &c.name);

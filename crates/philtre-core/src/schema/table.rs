@@ -29,6 +29,9 @@ pub struct Table {
 struct TableData {
     name: String,
     columns: Vec<Column>,
+    /// The columns' names, which every [`Table::c`] reference to a column shares: building
+    /// an expression allocates no name.
+    column_names: Vec<Arc<str>>,
     primary_key: Vec<String>,
     uniques: Vec<UniqueConstraint>,
     foreign_keys: Vec<ForeignKey>,
@@ -119,9 +122,13 @@ impl Table {
     /// An unknown name is reported when the statement is compiled
     /// ([`Error::NoSuchColumn`](crate::Error::NoSuchColumn)), so building stays infallible.
     pub fn c(&self, name: &str) -> Expr {
+        let name = match self.data.column_names.iter().find(|n| ***n == *name) {
+            Some(known) => known.clone(),
+            None => Arc::from(name),
+        };
         Expr::Column(ColumnRef {
             table: Some(self.clone()),
-            name: name.into(),
+            name,
         })
     }
 
@@ -274,6 +281,7 @@ impl TableBuilder {
         Table {
             data: Arc::new(TableData {
                 name: self.name,
+                column_names: self.columns.iter().map(|c| Arc::from(&*c.name)).collect(),
                 columns: self.columns,
                 primary_key: self.primary_key,
                 uniques: self.uniques,
@@ -290,5 +298,35 @@ impl TableBuilder {
         let table = self.build();
         metadata.add(table.clone());
         table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::expr::Expr;
+    use crate::types::{Integer, Text};
+    use crate::{Column, MetaData, Table};
+
+    fn name_of(e: &Expr) -> &Arc<str> {
+        match e {
+            Expr::Column(c) => &c.name,
+            other => panic!("not a column: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn column_references_share_the_tables_names() {
+        let t = Table::new(
+            "t",
+            &MetaData::new(),
+            [Column::new("id", Integer), Column::new("name", Text)],
+        );
+        let (a, b) = (t.c("name"), t.c("name"));
+        assert!(Arc::ptr_eq(name_of(&a), name_of(&b)));
+        assert_eq!(&**name_of(&a), "name");
+        // an unknown name still makes a reference (compiling reports it)
+        assert_eq!(&**name_of(&t.c("nope")), "nope");
     }
 }

@@ -183,7 +183,7 @@ fn typed_columns_build_expressions_on_the_model_table() {
     let Expr::Column(c) = *lhs else {
         panic!("the column")
     };
-    assert_eq!(c.name, "title");
+    assert_eq!(&*c.name, "title");
     assert!(c.table.expect("qualified").same_as(BlogPost::table_ref()));
     assert!(matches!(*rhs, Expr::Bind(Value::Text(ref s)) if s == "Hello"));
     assert!(matches!(
