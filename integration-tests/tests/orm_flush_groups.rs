@@ -5,7 +5,7 @@
 #[macro_use]
 mod orm_support;
 
-use orm_support::count_rows;
+use orm_support::{count_rows, names_by_id};
 use philtre::Error;
 use philtre_integration_tests::backend_test;
 use philtre_orm::prelude::*;
@@ -83,15 +83,7 @@ backend_test! {
         assert!(err.to_string().contains("(3,)"), "names the stale key: {err}");
         session.rollback().await?;
         // no UPDATE of the group stayed, and the objects are back to their values
-        let names: Vec<String> = db
-            .engine
-            .execute(users.select().order_by(users.c("id")))
-            .await?
-            .all()
-            .iter()
-            .map(|r| r.get("name"))
-            .collect::<philtre::Result<_>>()?;
-        assert_eq!(names, ["u0", "u1", "u3", "u4"]);
+        assert_eq!(names_by_id(&db.engine, &users).await?, ["u0", "u1", "u3", "u4"]);
         assert!(objs.iter().enumerate().all(|(i, o)| o.read().name == format!("u{i}")));
         assert_eq!(count_rows(&db.engine, &users).await?, 4);
         Ok(())

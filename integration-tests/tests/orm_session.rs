@@ -3,7 +3,7 @@
 #[macro_use]
 mod orm_support;
 
-use orm_support::count_rows;
+use orm_support::{count_rows, names_by_id};
 use philtre::{DbErrorKind, Error};
 use philtre_integration_tests::backend_test;
 use philtre_orm::prelude::*;
@@ -217,15 +217,7 @@ backend_test! {
         // refuses to turn such a transaction into a write (`SQLITE_BUSY`).
         ann.write().name = "anna".into();
         session.commit().await?;
-        let names: Vec<String> = db
-            .engine
-            .execute(users.select().order_by(users.c("id")))
-            .await?
-            .all()
-            .iter()
-            .map(|r| r.get("name"))
-            .collect::<philtre::Result<_>>()?;
-        assert_eq!(names, ["anna", "robert"]);
+        assert_eq!(names_by_id(&db.engine, &users).await?, ["anna", "robert"]);
 
         // The same through a Core SELECT run by execute(): it reads, so it begins nothing.
         let mut session = maker.session();

@@ -5,6 +5,8 @@
 #[macro_use]
 mod orm_support;
 
+use orm_support::names_by_id;
+
 use philtre_integration_tests::backend_test;
 use philtre_orm::prelude::*;
 
@@ -95,15 +97,7 @@ backend_test! {
         assert_eq!(bob.read().name, "bob");
         assert!(!session.is_modified(&bob)?);
         session.commit().await?;
-        let names: Vec<String> = db
-            .engine
-            .execute(users.select().order_by(users.c("id")))
-            .await?
-            .all()
-            .iter()
-            .map(|r| r.get("name"))
-            .collect::<philtre::Result<_>>()?;
-        assert_eq!(names, ["ann", "bob"]);
+        assert_eq!(names_by_id(&db.engine, &users).await?, ["ann", "bob"]);
 
         // refresh discards changes; the object is in step afterwards
         let ann = session.get::<User>(1).await?.unwrap();

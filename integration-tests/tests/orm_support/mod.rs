@@ -110,3 +110,15 @@ pub async fn count_rows(engine: &philtre::Engine, table: &philtre::Table) -> phi
         .await?
         .scalar_one::<i64>()
 }
+
+#[allow(dead_code)]
+/// The `name` column of `users`, in id order, through Core (committed data only).
+pub async fn names_by_id(
+    engine: &philtre::Engine,
+    users: &philtre::Table,
+) -> philtre::Result<Vec<String>> {
+    engine
+        .query_as::<(String,)>(philtre::select([users.c("name")]).order_by(users.c("id")))
+        .await
+        .map(|rows| rows.into_iter().map(|(name,)| name).collect())
+}
