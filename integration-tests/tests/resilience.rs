@@ -132,6 +132,32 @@ backend_test! {
 
 backend_test! {
     [sqlite]
+    async fn a_transaction_whose_snapshot_is_stale_cannot_write_and_says_so(db) {
+        let users = db.users_table().await?;
+        db.engine.execute(users.insert().value("name", "ann")).await?;
+        let mut reader = db.engine.connect().await?;
+        let mut tx = reader.begin().await?;
+        assert_eq!(tx.execute(select([func::count_star()]).select_from(&users)).await?.scalar_one::<i64>()?, 1);
+        // another connection commits after the transaction's first read...
+        db.engine.execute(users.insert().value("name", "bob")).await?;
+        // ...so SQLite will not let it write: a typed busy error at once (waiting cannot
+        // help, so the busy timeout is not spent), and nothing of it is kept
+        let started = std::time::Instant::now();
+        let err = tx.execute(users.insert().value("name", "cy")).await.unwrap_err();
+        assert_eq!(err.db_kind(), Some(DbErrorKind::Busy), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        tx.rollback().await?;
+        // begun again, it sees the new row and can write
+        let mut tx = reader.begin().await?;
+        tx.execute(users.insert().value("name", "cy")).await?;
+        tx.commit().await?;
+        assert_eq!(count(&db, &users).await?, 3);
+        Ok(())
+    }
+}
+
+backend_test! {
+    [sqlite]
     async fn read_only_mode_rejects_writes(db) {
         let users = db.users_table().await?;
         let ro = Engine::builder(&format!("{}?mode=ro", db.url)).build()?;

@@ -57,6 +57,16 @@
 //! `connect()` hands out handles to it, which take turns on it and share its database and,
 //! as with SQLAlchemy's `StaticPool`, its transaction state.
 //!
+//! # A transaction that reads, then writes
+//!
+//! A transaction takes its snapshot at its first read. Once another connection has
+//! committed a write after that, the transaction can no longer write: the statement fails
+//! at once with [`DbErrorKind::Busy`](philtre_core::DbErrorKind::Busy) (`SQLITE_BUSY_SNAPSHOT`;
+//! waiting cannot cure it, so the busy timeout is not spent), and the transaction must be
+//! rolled back and run again. Where other connections write concurrently, write first, or
+//! read outside the transaction; philtre-orm's sessions begin their transaction at their
+//! first write for this reason.
+//!
 //! `execute_many` prepares the statement once and runs it per parameter set. Outside a
 //! transaction it wraps the sets in a `BEGIN ... COMMIT` of its own, so they are written
 //! all or none (and the file is synced once); inside the caller's transaction it adds none.
