@@ -73,13 +73,13 @@ impl Dialect for SqliteDialect {
         Ok(())
     }
 
-    /// SQLite needs a `LIMIT` before `OFFSET`: `LIMIT -1` means no limit.
     /// A session's read transaction would make its later write fail if another
     /// connection wrote in between (see the trait's docs).
     fn defers_begin_to_first_write(&self) -> bool {
         true
     }
 
+    /// SQLite needs a `LIMIT` before `OFFSET`: `LIMIT -1` means no limit.
     fn write_limit_offset(&self, w: &mut SqlWriter<'_>, limit: Option<u64>, offset: Option<u64>) {
         write_limit_offset_common(w, limit, offset, Some("-1"));
     }

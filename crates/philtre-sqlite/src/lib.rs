@@ -57,6 +57,10 @@
 //! `connect()` hands out handles to it, which take turns on it and share its database and,
 //! as with SQLAlchemy's `StaticPool`, its transaction state.
 //!
+//! `execute_many` prepares the statement once and runs it per parameter set. Outside a
+//! transaction it wraps the sets in a `BEGIN ... COMMIT` of its own, so they are written
+//! all or none (and the file is synced once); inside the caller's transaction it adds none.
+//!
 //! # A transaction that reads, then writes
 //!
 //! A transaction takes its snapshot at its first read. Once another connection has
@@ -66,10 +70,6 @@
 //! rolled back and run again. Where other connections write concurrently, write first, or
 //! read outside the transaction; philtre-orm's sessions begin their transaction at their
 //! first write for this reason.
-//!
-//! `execute_many` prepares the statement once and runs it per parameter set. Outside a
-//! transaction it wraps the sets in a `BEGIN ... COMMIT` of its own, so they are written
-//! all or none (and the file is synced once); inside the caller's transaction it adds none.
 //!
 //! # Values
 //!

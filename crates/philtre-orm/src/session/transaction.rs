@@ -49,8 +49,8 @@ impl Session {
         self.runner().await?.connection().execute(stmt).await
     }
 
-    /// Runs one of the session's own SELECTs (a load, `get`, `refresh`, a count): in its
-    /// transaction when one is open, else where [`reader`](Self::reader) says.
+    /// Runs a SELECT (a load, `get`, `refresh`, a count, a select given to `execute`): in
+    /// the session's transaction when one is open, else where [`reader`](Self::reader) says.
     pub(crate) async fn read(&mut self, stmt: impl Executable) -> Result<CursorResult> {
         self.reader().await?.connection().execute(stmt).await
     }
