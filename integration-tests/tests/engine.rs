@@ -120,6 +120,17 @@ backend_test! {
         assert!(started.elapsed() >= Duration::from_millis(150));
         drop(held);
         engine.connect().await?.ping().await?;
+
+        // a caller that has to wait gets the connection as soon as it comes back
+        let held = engine.connect().await?;
+        let waiter = tokio::spawn({
+            let engine = engine.clone();
+            async move { engine.connect().await?.ping().await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished(), "the waiter found no free connection");
+        drop(held);
+        waiter.await.expect("the waiter's task")?;
         Ok(())
     }
 }

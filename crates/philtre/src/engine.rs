@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use deadpool::managed::Timeouts;
+use deadpool::managed::{PoolError, TimeoutType, Timeouts};
 use deadpool::Runtime;
 use philtre_core::{Backend, DatabaseUrl, Dialect, Driver, Error, Executable, Result};
 
@@ -13,6 +13,13 @@ use crate::connection::Connection;
 use crate::pool::{pool_error, Manager, Pool};
 use crate::result::CursorResult;
 use crate::transaction::Transaction;
+
+/// A checkout that takes a free connection or fails at once (deadpool's zero wait).
+const NO_WAIT: Timeouts = Timeouts {
+    wait: Some(Duration::ZERO),
+    create: None,
+    recycle: None,
+};
 
 /// Creates an engine for a database URL, with default pool settings. Connects lazily.
 ///
@@ -85,12 +92,15 @@ impl Engine {
     /// Checks a connection out of the pool (opening one if needed).
     pub async fn connect(&self) -> Result<Connection> {
         let started = Instant::now();
-        let obj = self
-            .inner
-            .pool
-            .get()
-            .await
-            .map_err(|e| pool_error(e, started, self.inner.pool.status().max_size))?;
+        let pool = &self.inner.pool;
+        // A free connection is taken without arming the wait timeout's timer, which costs
+        // more than the checkout itself; only a caller that must wait gets one. (The
+        // semaphore hands released permits to waiters first, so this cannot jump a queue.)
+        let obj = match pool.timeout_get(&NO_WAIT).await {
+            Err(PoolError::Timeout(TimeoutType::Wait)) => pool.get().await,
+            taken => taken,
+        }
+        .map_err(|e| pool_error(e, started, pool.status().max_size))?;
         Ok(Connection::new(obj, self.clone()))
     }
 
