@@ -91,6 +91,14 @@
 //! - **Errors are values.** Everything returns [`philtre::Result`]; ORM-specific failures
 //!   are [`philtre::Error::Orm`] with an [`OrmError`].
 //!
+//! Not a difference, but worth knowing: a session's transaction begins where SQLAlchemy's
+//! drivers begin it, at its first statement on PostgreSQL and MySQL, and at its first
+//! write on SQLite (as the pysqlite dialect does), whose reads before that run outside
+//! any transaction. An SQLite transaction that has read cannot write once another
+//! connection has committed after its snapshot, so a session that began at its first read
+//! would fail to flush whenever another request wrote meanwhile. [`Session::begin`] opens
+//! the transaction at once, for reads that must share a snapshot.
+//!
 //! # Features
 //!
 //! | feature | default | what |

@@ -71,6 +71,9 @@ impl Default for SessionConfig {
 
 /// A unit of work: objects added, loaded, changed and deleted, written by `flush`/`commit`.
 ///
+/// Its transaction begins at its first statement, or on SQLite at its first write (see the
+/// crate docs); [`begin`](Self::begin) opens it at once.
+///
 /// Not `Clone` and not shared: every operation takes `&mut self`, so one task at a time
 /// uses a session (wrap it in a `tokio::sync::Mutex`, or use a
 /// [`ScopedSession`](crate::ScopedSession), to reach it from several places). Dropping a
