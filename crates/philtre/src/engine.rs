@@ -55,8 +55,6 @@ struct EngineInner {
     driver: Arc<dyn Driver>,
     pool: Pool,
     pool_size: usize,
-    /// The manager's count of open connections.
-    open: Arc<AtomicUsize>,
     echo: bool,
 }
 
@@ -147,7 +145,7 @@ impl Engine {
     /// Whether more connections are open than the pool keeps idle (overflow ones): only
     /// then can a returned connection find the idle pool full. No lock taken.
     pub(crate) fn has_overflow(&self) -> bool {
-        self.inner.open.load(Ordering::Relaxed) > self.inner.pool_size
+        self.inner.pool.manager().open.load(Ordering::Relaxed) > self.inner.pool_size
     }
 
     /// Closes every idle connection and refuses new checkouts.
@@ -277,12 +275,11 @@ impl EngineBuilder {
             max_size = max_size.min(cap);
             pool_size = pool_size.min(cap).max(1);
         }
-        let open = Arc::new(AtomicUsize::new(0));
         let manager = Manager {
             driver: driver.clone(),
             pre_ping: self.pre_ping,
             recycle: self.recycle,
-            open: open.clone(),
+            open: Arc::new(AtomicUsize::new(0)),
         };
         let pool = Pool::builder(manager)
             .max_size(max_size)
@@ -300,7 +297,6 @@ impl EngineBuilder {
                 driver,
                 pool,
                 pool_size,
-                open,
                 echo: self.echo,
             }),
         })

@@ -107,7 +107,7 @@ impl CursorResult {
             .into_iter()
             .map(|row| match row.into_values().into_iter().next() {
                 Some(value) => value.decode(column),
-                None => Err(Error::NoSuchRowColumn("at position 0".into())),
+                None => Err(crate::typed_rows::no_first_column()),
             })
             .collect()
     }

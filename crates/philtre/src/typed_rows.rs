@@ -64,9 +64,7 @@ impl<T> FirstColumn<T> {
 impl<T: FromValue + Send> RowSink for FirstColumn<T> {
     fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
         // A result of no columns has no first one: say so before any row.
-        let first = names
-            .first()
-            .ok_or_else(|| Error::NoSuchRowColumn("at position 0".into()))?;
+        let first = names.first().ok_or_else(no_first_column)?;
         first.clone_into(&mut self.column);
         Ok(())
     }
@@ -75,7 +73,7 @@ impl<T: FromValue + Send> RowSink for FirstColumn<T> {
         let value = values
             .first_mut()
             .map(std::mem::take)
-            .ok_or_else(|| Error::NoSuchRowColumn("at position 0".into()))?;
+            .ok_or_else(no_first_column)?;
         self.out.push(value.decode(&self.column)?);
         Ok(())
     }
@@ -92,4 +90,9 @@ impl<T: FromValue + Send> RowSink for FirstColumn<T> {
         self.out.push(T::from_raw(row, 0)?);
         Ok(())
     }
+}
+
+/// The error for a result or row with no first column, as `scalars` reports it.
+pub(crate) fn no_first_column() -> Error {
+    Error::NoSuchRowColumn("at position 0".into())
 }
