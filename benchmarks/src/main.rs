@@ -51,6 +51,7 @@ fn parse_args() -> BenchResult<Args> {
             rounds: 5,
             pool_calls_per_task: 50,
             only: None,
+            trace: false,
         },
         out: "results/latest.json".into(),
     };
@@ -93,6 +94,7 @@ fn parse_args() -> BenchResult<Args> {
                 args.budget.per_batch = Duration::from_millis(5);
                 args.budget.pool_calls_per_task = 10;
             }
+            "--trace" => args.budget.trace = true,
             "--out" => args.out = value()?,
             "--workloads" => {
                 let wanted = value()?;

@@ -21,6 +21,9 @@ pub struct Budget {
     pub pool_calls_per_task: u64,
     /// Only the workloads with these names (all when `None`).
     pub only: Option<Vec<String>>,
+    /// Print every batch's size, fastest, median and slowest call (µs) to stderr, for
+    /// ratios taken round by round when the machine is noisy.
+    pub trace: bool,
 }
 
 impl Budget {
@@ -78,10 +81,17 @@ pub async fn run_backend(
                     let more = batch(s.as_ref(), w, url, &checker, calls, Duration::ZERO).await?;
                     times.extend(more);
                 }
+                let m = median(&mut times);
+                if budget.trace {
+                    // `median` sorted them.
+                    let (lo, hi) = (times[0], times[times.len() - 1]);
+                    let (name, n) = (w.name(), times.len());
+                    eprintln!("{name} {} n={n} min={lo:.1} med={m:.1} max={hi:.1}", s.name());
+                }
                 samples
                     .entry((w.name(), s.name().to_owned()))
                     .or_default()
-                    .push(median(&mut times));
+                    .push(m);
             }
         }
         for k in 0..subjects.len() {
