@@ -141,3 +141,41 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn a_load_that_fails_part_way_keeps_the_objects_before_the_bad_row(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        // `User::name` is a `String`: the third row's NULL name cannot become one.
+        for (name, email) in [(Some("ann"), "ann@x"), (Some("bob"), "bob@x"), (None, "nul@x"), (Some("dan"), "dan@x")] {
+            db.engine
+                .execute(users.insert().values(values! { "name" => name, "email" => email }))
+                .await?;
+        }
+
+        let mut session = sessionmaker(&db.engine).session();
+        let err = session
+            .query::<User>()
+            .order_by(users.c("id").asc())
+            .all()
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, philtre::Error::Decode { column, .. } if column == "name"), "{err:?}");
+        // Rows become objects as they are decoded: the two before the bad row are in the
+        // session, as they are in the database; nothing after it.
+        assert_eq!(session.len(), 2);
+        let ann = session.get::<User>(1).await?.expect("ann was loaded");
+        assert_eq!(ann.read().name, "ann");
+        assert_eq!(session.len(), 2, "get found ann in the identity map");
+
+        // The session goes on: a later load meets the same objects.
+        let rest = session.query::<User>().filter(users.c("name").is_not_null()).order_by(users.c("id").asc()).all().await?;
+        let names: Vec<String> = rest.iter().map(|u| u.read().name.clone()).collect();
+        assert_eq!(names, ["ann", "bob", "dan"]);
+        assert!(Obj::ptr_eq(&rest[0], &ann));
+        assert_eq!(session.len(), 3);
+        session.close().await?;
+        Ok(())
+    }
+}

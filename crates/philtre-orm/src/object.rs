@@ -69,26 +69,38 @@ pub struct Obj<T> {
 }
 
 /// The shared part of an [`Obj`]: the value and what its session knows about it.
+///
+/// In declaration order (`repr(C)`), so that what a session's `close` reads and writes
+/// of every object (the write count, the meta lock, the meta fields before `snapshot`)
+/// shares the cache line of the `Arc`'s counts: closing a session of 10,000 objects then
+/// misses the cache about once per object, not three times.
+#[repr(C)]
 pub(crate) struct Cell<T> {
-    pub(crate) id: u64,
-    pub(crate) value: RwLock<T>,
-    pub(crate) meta: Mutex<Meta>,
     /// How many [`Obj::write`]s since the object was last in step with the database; 0
     /// while it is (or was never saved). Only objects written to can have changed, so a
     /// flush diffs only those; while it is 0, the value is its own snapshot and
     /// `meta.snapshot` means nothing. A count, not a flag, so that a flush can tell
     /// whether the object was written after it read the values it wrote.
     pub(crate) writes: AtomicU64,
+    pub(crate) meta: Mutex<Meta>,
+    pub(crate) id: u64,
+    pub(crate) value: RwLock<T>,
     /// [`Mapped::to_values`], for the snapshot the first write takes (`write()` has no
     /// `Mapped` bound).
     to_values: fn(&T) -> Vec<Value>,
 }
 
 /// Per-object session bookkeeping, kept with the object so that it travels on detach.
+///
+/// `repr(C)`: the fields a session's `close` touches come first (see [`Cell`]).
 #[derive(Debug, Default)]
+#[repr(C)]
 pub(crate) struct Meta {
     /// The session holding the object; 0 for none.
     pub(crate) session: u64,
+    /// What the current transaction did to it, to undo on rollback.
+    /// Boxed: most objects never have one, and every object carries the field.
+    pub(crate) undo: Option<Box<Undo>>,
     pub(crate) state: Option<ObjectState>,
     /// `session.delete()` was called; the DELETE is not flushed yet.
     pub(crate) marked_deleted: bool,
@@ -99,9 +111,6 @@ pub(crate) struct Meta {
     pub(crate) snapshot: Option<Vec<Value>>,
     /// Its identity in the database.
     pub(crate) key: Option<Key>,
-    /// What the current transaction did to it, to undo on rollback.
-    /// Boxed: most objects never have one, and every object carries the field.
-    pub(crate) undo: Option<Box<Undo>>,
 }
 
 impl Meta {
@@ -162,10 +171,10 @@ impl<T: Mapped> Obj<T> {
     fn with_meta(value: T, meta: Meta) -> Self {
         Obj {
             cell: Arc::new(Cell {
+                writes: AtomicU64::new(0),
+                meta: Mutex::new(meta),
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 value: RwLock::new(value),
-                meta: Mutex::new(meta),
-                writes: AtomicU64::new(0),
                 to_values: T::to_values,
             }),
         }
@@ -219,10 +228,6 @@ impl<T> Obj<T> {
     /// the next query or `get` that meets it overwrites it, or call `refresh`.
     pub fn is_expired(&self) -> bool {
         self.cell.meta.lock().expired
-    }
-
-    pub(crate) fn id(&self) -> u64 {
-        self.cell.id
     }
 }
 

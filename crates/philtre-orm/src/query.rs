@@ -155,6 +155,10 @@ impl<'s, T: Mapped> Query<'s, T> {
     }
 
     /// Every matching object.
+    ///
+    /// Each row becomes the session's object as it is decoded, so a row that fails (a
+    /// NULL for a field that cannot hold one, say) ends the load with its error and
+    /// leaves the objects of the rows before it in the session, as SQLAlchemy does.
     pub async fn all(self) -> Result<Vec<Obj<T>>> {
         let (mut s, m, select) = self.parts().await?;
         s.get().load_all::<T>(&m, select).await

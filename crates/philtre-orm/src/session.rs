@@ -30,19 +30,20 @@
 //! returns its row overwrites them, or until [`Session::refresh`]. A query that meets an
 //! object that is *not* expired keeps its in-memory state, as SQLAlchemy does.
 
+mod attached;
 mod flush;
 mod load;
 mod plan;
 mod transaction;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use philtre::{Engine, OrmError, Result, Transaction};
 
-use crate::identity::Key;
+use attached::Attached;
+
 use crate::mapping::{mapping, short_type_name, Mapped};
 use crate::object::{typed, AnyObj, Obj, ObjectState};
 use crate::query::Query;
@@ -83,14 +84,14 @@ pub struct Session {
     pub(crate) engine: Engine,
     pub(crate) config: SessionConfig,
     pub(crate) tx: Option<Transaction<'static>>,
-    /// Every object attached to this session, by object id.
-    pub(crate) objects: HashMap<u64, Arc<dyn AnyObj>, rustc_hash::FxBuildHasher>,
-    /// Persistent objects by identity.
-    pub(crate) identity: HashMap<Key, u64, rustc_hash::FxBuildHasher>,
-    /// Pending objects, in the order they were added.
+    /// Every object attached to this session: the identity map and the objects without
+    /// an identity.
+    pub(crate) objects: Attached,
+    /// Pending objects (ids of objects in `objects`' loose part), in the order they were
+    /// added.
     pub(crate) pending: Vec<u64>,
     /// Persistent objects marked for deletion, in order.
-    pub(crate) deletions: Vec<u64>,
+    pub(crate) deletions: Vec<Arc<dyn AnyObj>>,
     /// Why the session needs a rollback (a flush failed), if it does.
     pub(crate) failed: Option<String>,
     /// A flush or commit in progress; still set on entry means its future was dropped.
@@ -136,8 +137,7 @@ impl Session {
             engine: engine.clone(),
             config,
             tx: None,
-            objects: HashMap::default(),
-            identity: HashMap::default(),
+            objects: Attached::default(),
             pending: Vec::new(),
             deletions: Vec::new(),
             failed: None,
@@ -186,7 +186,7 @@ impl Session {
     ) -> Result<Vec<Obj<T>>> {
         mapping::<T>()?;
         let values = values.into_iter();
-        self.objects.reserve(values.size_hint().0);
+        self.objects.reserve_loose(values.size_hint().0);
         Ok(values
             .map(|v| {
                 let obj = Obj::new(v);
@@ -220,7 +220,7 @@ impl Session {
         self.clean_since = None;
         match (state, key) {
             (Some(ObjectState::Detached), Some(key)) => {
-                if self.identity.contains_key(&key) {
+                if self.objects.has_key(&key) {
                     return Err(OrmError::IdentityConflict {
                         type_name: short_type_name::<T>(),
                         key: crate::identity::KeyDisplay(&key.values).to_string(),
@@ -232,8 +232,7 @@ impl Session {
                     meta.session = self.id;
                     meta.state = Some(ObjectState::Persistent);
                 }
-                self.identity.insert(key, any.id());
-                self.objects.insert(any.id(), any);
+                self.objects.insert_keyed(key, any);
             }
             _ => self.attach_pending(any),
         }
@@ -252,7 +251,7 @@ impl Session {
             meta.undo = None;
         }
         self.pending.push(any.id());
-        self.objects.insert(any.id(), any);
+        self.objects.insert_loose(any);
     }
 
     /// Marks a persistent object for deletion; the DELETE runs at the next flush. A
@@ -275,7 +274,7 @@ impl Session {
         }
         if !meta.marked_deleted {
             meta.marked_deleted = true;
-            self.deletions.push(obj.id());
+            self.deletions.push(obj.cell.clone());
         }
         Ok(())
     }
@@ -286,35 +285,31 @@ impl Session {
         if !self.contains(obj) {
             return Err(invalid_state::<T>(obj.state(), "it is not in this session"));
         }
-        self.detach(obj.id());
+        self.detach(&(obj.cell.clone() as Arc<dyn AnyObj>));
         Ok(())
     }
 
     /// Removes every object from this session (the transaction stays as it is).
     pub fn expunge_all(&mut self) {
-        for (_, any) in self.objects.drain() {
+        for any in self.objects.drain() {
             any.meta().lock().leave_session();
         }
-        self.identity.clear();
         self.pending.clear();
         self.deletions.clear();
     }
 
     /// Forgets one object: pending → transient, persistent/deleted → detached.
-    pub(crate) fn detach(&mut self, id: u64) {
-        let Some(any) = self.objects.remove(&id) else {
-            return;
-        };
+    pub(crate) fn detach(&mut self, any: &Arc<dyn AnyObj>) {
+        let id = any.id();
         let mut meta = any.meta().lock();
-        if let Some(key) = &meta.key {
-            if self.identity.get(key) == Some(&id) {
-                self.identity.remove(key);
-            }
+        if meta.session != self.id {
+            return;
         }
+        self.objects.remove(id, meta.key.as_ref());
         meta.leave_session();
         drop(meta);
         self.pending.retain(|p| *p != id);
-        self.deletions.retain(|d| *d != id);
+        self.deletions.retain(|d| d.id() != id);
     }
 
     /// Whether the object is attached to this session.
@@ -337,7 +332,7 @@ impl Session {
 
     /// Marks every persistent object expired.
     pub fn expire_all(&mut self) {
-        for any in self.objects.values() {
+        for any in self.objects.iter() {
             let mut meta = any.meta().lock();
             if meta.state == Some(ObjectState::Persistent) {
                 meta.expired = true;
@@ -363,16 +358,16 @@ impl Session {
     pub fn pending<T: Mapped>(&self) -> Vec<Obj<T>> {
         self.pending
             .iter()
-            .filter_map(|id| self.objects.get(id).and_then(typed::<T>))
+            .filter_map(|&id| self.objects.loose(id).and_then(typed::<T>))
             .collect()
     }
 
     /// Every object of type `T` in this session (pending, persistent, deleted).
     pub fn objects<T: Mapped>(&self) -> Vec<Obj<T>> {
-        let mut ids: Vec<&u64> = self.objects.keys().collect();
-        ids.sort_unstable();
-        ids.into_iter()
-            .filter_map(|id| self.objects.get(id).and_then(typed::<T>))
+        self.objects
+            .in_order()
+            .iter()
+            .filter_map(typed::<T>)
             .collect()
     }
 

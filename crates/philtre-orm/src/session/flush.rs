@@ -98,16 +98,15 @@ impl Session {
             for step in &*group {
                 let key = step.obj.meta().lock().key.clone();
                 if let Some(key) = key {
-                    self.identity.insert(key, step.obj.id());
+                    self.objects.insert_keyed(key, step.obj.clone());
                 }
             }
         }
         for group in groups(&mut updates, |a, b| a.changed == b.changed) {
             let keys = update_group(tx, group).await?;
-            for (step, (old, new)) in group.iter().zip(keys) {
+            for (old, new) in keys {
                 if old != new {
-                    self.identity.remove(&old);
-                    self.identity.insert(new, step.obj.id());
+                    self.objects.rekey(&old, new);
                 }
             }
         }
@@ -115,19 +114,15 @@ impl Session {
             delete_group(tx, group).await?;
             for step in &*group {
                 if let Some(key) = &step.key {
-                    self.identity.remove(key);
+                    self.objects.forget_key(key);
                 }
             }
         }
         let objects = &self.objects;
-        let state_of = |id: &u64| objects.get(id).map(|o| o.meta().lock().state);
+        let state_of = |id: u64| objects.loose(id).map(|o| o.meta().lock().state);
         self.pending
-            .retain(|id| state_of(id) == Some(Some(ObjectState::Pending)));
-        self.deletions.retain(|id| {
-            objects
-                .get(id)
-                .is_some_and(|o| o.meta().lock().marked_deleted)
-        });
+            .retain(|&id| state_of(id) == Some(Some(ObjectState::Pending)));
+        self.deletions.retain(|o| o.meta().lock().marked_deleted);
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use philtre::{
     func, select, CursorResult, Error, Expr, OrmError, RawRow, Result, Row, RowSink, Select,
 };
 
+use super::attached::Attached;
 use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
 use crate::mapping::{key_values, mapping, Mapped, Mapping};
@@ -41,19 +42,12 @@ impl Session {
             return Ok(found);
         }
         let stmt = m.get_statement(self.engine.dialect(), &key.values)?;
-        let mut sink = Loading::<T>::new(&m.pk);
-        self.read_each(stmt, &mut sink).await?;
-        match sink.out.into_iter().next() {
-            Some((key, value)) => self
-                .adopt(&m, key, value, &mut KeyCheck::default())
-                .map(Some),
-            None => Ok(None),
-        }
+        Ok(self.load_rows::<T>(&m, stmt).await?.into_iter().next())
     }
 
     /// `Some(answer)` when the identity map settles a `get` without SQL.
     fn identity_hit<T: Mapped>(&self, key: &Key) -> Option<Option<Obj<T>>> {
-        let any = self.identity.get(key).and_then(|id| self.objects.get(id))?;
+        let any = self.objects.by_key(key)?;
         let meta = any.meta().lock();
         if meta.marked_deleted {
             return Some(None);
@@ -112,62 +106,46 @@ impl Session {
         }
     }
 
-    /// A value just built from a row whose primary-key values were `raw` → the session's
-    /// object for it.
+    /// Runs a select of `T`'s mapped columns; each row becomes the session's object for
+    /// it as the driver decodes it (no list of values in between). No autoflush here.
     ///
-    /// An object already in the identity map is returned as it is, unless it is expired,
-    /// in which case the value overwrites it. Otherwise the value becomes a new persistent
-    /// object; no snapshot is taken (the first `write()` takes it).
-    fn adopt<T: Mapped>(
+    /// A query that fails part way leaves the objects of the rows before the failure in
+    /// the session, as SQLAlchemy does: they are what the database had.
+    async fn load_rows<T: Mapped>(
         &mut self,
         m: &Mapping,
-        raw: KeyValues,
-        value: T,
-        check: &mut KeyCheck,
-    ) -> Result<Obj<T>> {
-        let raw = Key::new(TypeId::of::<T>(), raw);
-        let key = if check.trusts(m, &raw) {
-            raw
-        } else {
-            // The decoded key can differ in kind from the raw one (e.g. text → uuid).
-            let key = Key::new(TypeId::of::<T>(), m.key_values(&value.to_values()));
-            if key == raw {
-                check.learn(m, &raw);
-            } else if let Some(any) = self.identity_obj(&raw) {
-                return refreshed::<T>(any, value);
-            }
-            key
+        stmt: impl philtre::Executable,
+    ) -> Result<Vec<Obj<T>>> {
+        let mut own = self.own_reader().await?;
+        let conn: &mut philtre::Connection = match own.as_mut() {
+            Some(conn) => conn,
+            None => match self.tx.as_mut() {
+                Some(tx) => tx,
+                None => {
+                    return Err(Error::ConnectionLost(
+                        "the session's transaction is gone".into(),
+                    ))
+                }
+            },
         };
-        // One hash and probe finds the object with this identity or the slot for a new one
-        // (a load of 10,000 rows does this 10,000 times).
-        let entry = self.identity.entry(key);
-        if let Entry::Occupied(held) = &entry {
-            if let Some(any) = self.objects.get(held.get()) {
-                return refreshed::<T>(any, value);
-            }
-        }
-        let obj = Obj::persistent(value, self.id, entry.key().clone());
-        match entry {
-            Entry::Occupied(mut stale) => {
-                stale.insert(obj.id());
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(obj.id());
-            }
-        }
-        self.objects.insert(obj.id(), obj.cell.clone());
-        Ok(obj)
-    }
-
-    /// The session's object with this identity, if any.
-    fn identity_obj(&self, key: &Key) -> Option<&Arc<dyn AnyObj>> {
-        self.identity.get(key).and_then(|id| self.objects.get(id))
+        let mut sink = Loading {
+            m,
+            adopter: Adopter {
+                session: self.id,
+                objects: &mut self.objects,
+            },
+            check: KeyCheck::default(),
+            columns: Arc::from([]),
+            out: Vec::new(),
+        };
+        conn.query_each(stmt, &mut sink).await?;
+        Ok(sink.out)
     }
 
     /// Runs a select of `T`'s mapped columns and loads the rows (after an autoflush).
     ///
     /// Rows become values as the driver decodes them ([`Mapped::from_values`]), with no
-    /// `Row` in between; the values become objects once the query has finished.
+    /// `Row` in between, and objects at once.
     pub(crate) async fn load_all<T: Mapped>(
         &mut self,
         m: &Mapping,
@@ -175,16 +153,7 @@ impl Session {
     ) -> Result<Vec<Obj<T>>> {
         self.check_usable()?;
         self.autoflush().await?;
-        let mut sink = Loading::<T>::new(&m.pk);
-        self.read_each(stmt, &mut sink).await?;
-        let loaded = sink.out;
-        self.objects.reserve(loaded.len());
-        self.identity.reserve(loaded.len());
-        let mut check = KeyCheck::default();
-        loaded
-            .into_iter()
-            .map(|(key, value)| self.adopt(m, key, value, &mut check))
-            .collect()
+        self.load_rows(m, stmt).await
     }
 
     /// Runs a select that yields values, not objects (after an autoflush).
@@ -210,7 +179,7 @@ impl Session {
         self.changed_rows = true;
         let n = self.run(stmt).await?.rows_affected();
         for key in keys {
-            if let Some(any) = self.identity.get(&key).and_then(|id| self.objects.get(id)) {
+            if let Some(any) = self.objects.by_key(&key) {
                 any.meta().lock().expired = true;
             }
         }
@@ -229,8 +198,8 @@ impl Session {
         let n = self.run(stmt).await?.rows_affected();
         self.wrote |= !keys.is_empty();
         for key in keys {
-            if let Some(id) = self.identity.remove(&key) {
-                if let Some(any) = self.objects.get(&id) {
+            if let Some(any) = self.objects.forget_key(&key) {
+                {
                     let mut meta = any.meta().lock();
                     let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
                     meta.undo.get_or_insert_with(|| {
@@ -244,7 +213,7 @@ impl Session {
                     meta.state = Some(ObjectState::Deleted);
                     meta.marked_deleted = false;
                 }
-                self.deletions.retain(|d| *d != id);
+                self.deletions.retain(|d| d.id() != any.id());
             }
         }
         Ok(n)
@@ -255,7 +224,7 @@ impl Session {
     async fn matching_keys(&mut self, m: &Mapping, filter: Option<Expr>) -> Result<Vec<Key>> {
         self.check_usable()?;
         self.autoflush().await?;
-        let held = self.identity.keys().any(|k| k.ty == m.type_id);
+        let held = self.objects.has_type(m.type_id);
         if !held {
             return Ok(Vec::new());
         }
@@ -314,23 +283,60 @@ fn refreshed<T: Mapped>(any: &Arc<dyn AnyObj>, fresh: T) -> Result<Obj<T>> {
     Ok(obj)
 }
 
-/// Collects a load's rows as (primary-key values, value) pairs while the driver decodes
-/// them.
-struct Loading<'m, T> {
-    /// The primary key's column positions.
-    pk: &'m [usize],
-    columns: Arc<[String]>,
-    out: Vec<(KeyValues, T)>,
+/// What loading a row writes of its session: borrowed apart from the session's
+/// connection, so that rows become objects while the query runs.
+struct Adopter<'s> {
+    session: u64,
+    objects: &'s mut Attached,
 }
 
-impl<'m, T> Loading<'m, T> {
-    fn new(pk: &'m [usize]) -> Self {
-        Loading {
-            pk,
-            columns: Arc::from([]),
-            out: Vec::new(),
+impl Adopter<'_> {
+    /// A value just built from a row whose primary-key values were `raw` → the session's
+    /// object for it.
+    ///
+    /// An object already in the identity map is returned as it is, unless it is expired,
+    /// in which case the value overwrites it. Otherwise the value becomes a new persistent
+    /// object; no snapshot is taken (the first `write()` takes it).
+    fn adopt<T: Mapped>(
+        &mut self,
+        m: &Mapping,
+        raw: KeyValues,
+        value: T,
+        check: &mut KeyCheck,
+    ) -> Result<Obj<T>> {
+        let raw = Key::new(TypeId::of::<T>(), raw);
+        let key = if check.trusts(m, &raw) {
+            raw
+        } else {
+            // The decoded key can differ in kind from the raw one (e.g. text → uuid).
+            let key = Key::new(TypeId::of::<T>(), m.key_values(&value.to_values()));
+            if key == raw {
+                check.learn(m, &raw);
+            } else if let Some(any) = self.objects.by_key(&raw) {
+                return refreshed::<T>(any, value);
+            }
+            key
+        };
+        // One hash and probe finds the object with this identity or the slot for a new one
+        // (a load of 10,000 rows does this 10,000 times).
+        match self.objects.entry(key) {
+            Entry::Occupied(held) => refreshed::<T>(held.get(), value),
+            Entry::Vacant(slot) => {
+                let obj = Obj::persistent(value, self.session, slot.key().clone());
+                slot.insert(obj.cell.clone());
+                Ok(obj)
+            }
         }
     }
+}
+
+/// Turns a load's rows into the session's objects while the driver decodes them.
+struct Loading<'s, T> {
+    m: &'s Mapping,
+    adopter: Adopter<'s>,
+    check: KeyCheck,
+    columns: Arc<[String]>,
+    out: Vec<Obj<T>>,
 }
 
 impl<T: Mapped> RowSink for Loading<'_, T> {
@@ -340,29 +346,34 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
     }
 
     fn row(&mut self, values: &mut [philtre::Value]) -> Result<()> {
-        let key = key_values(self.pk, values);
+        let key = key_values(&self.m.pk, values);
         let value = T::from_values(values, &self.columns)?;
-        self.out.push((key, value));
+        let obj = self.adopter.adopt(self.m, key, value, &mut self.check)?;
+        self.out.push(obj);
         Ok(())
     }
 
+    /// The query starts over: its rows come again. Objects already made stay in the
+    /// session; the rows meet them in the identity map.
     fn reset(&mut self) {
         self.out.clear();
     }
 
     fn expect_rows(&mut self, rows: usize) {
         self.out.reserve(rows);
+        self.adopter.objects.reserve_keyed(rows);
     }
 
     /// The key's values are peeked (identities are made of values), then the object reads
     /// the row.
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
-        let key: KeyValues = match self.pk {
+        let key: KeyValues = match self.m.pk.as_slice() {
             &[i] => KeyValues::One(row.peek(i)?),
             pk => pk.iter().map(|&i| row.peek(i)).collect::<Result<_>>()?,
         };
         let value = T::from_raw(row)?;
-        self.out.push((key, value));
+        let obj = self.adopter.adopt(self.m, key, value, &mut self.check)?;
+        self.out.push(obj);
         Ok(())
     }
 }

@@ -51,17 +51,15 @@ impl Session {
         let mut plan = Plan::default();
         let mut new_keys = HashSet::new();
         let mut mappings = Mappings::default();
-        for id in &self.pending {
-            let Some(obj) = self.objects.get(id) else {
+        for &id in &self.pending {
+            let Some(obj) = self.objects.loose(id) else {
                 continue;
             };
             let mapping = mappings.of(obj)?;
             let writes = obj.writes();
             let values = checked_len(&mapping, obj.values()?)?;
             let key = Key::new(mapping.type_id, mapping.key_values(&values));
-            if key.is_complete()
-                && (self.identity.contains_key(&key) || !new_keys.insert(key.clone()))
-            {
+            if key.is_complete() && (self.objects.has_key(&key) || !new_keys.insert(key.clone())) {
                 return Err(OrmError::IdentityConflict {
                     type_name: obj.type_name(),
                     key: KeyDisplay(&key.values).to_string(),
@@ -83,29 +81,26 @@ impl Session {
         // Only objects written to (or marked for deletion) can need a statement. Read the
         // count before the visit: a write during it moves the count for the next plan.
         let first_writes = crate::object::first_writes();
-        let mut ids: Vec<u64> = if self.clean_since == Some(first_writes) {
+        let mut objs: Vec<Arc<dyn AnyObj>> = if self.clean_since == Some(first_writes) {
             self.deletions.clone()
         } else {
-            let deletions: HashSet<u64> = self.deletions.iter().copied().collect();
+            let deletions: HashSet<u64> = self.deletions.iter().map(|o| o.id()).collect();
             let mut written = false;
-            let ids = self
+            let objs = self
                 .objects
                 .iter()
-                .filter(|(id, obj)| {
+                .filter(|obj| {
                     let touched = obj.touched();
                     written |= touched;
-                    touched || deletions.contains(id)
+                    touched || deletions.contains(&obj.id())
                 })
-                .map(|(id, _)| *id)
+                .cloned()
                 .collect();
             self.clean_since = (!written).then_some(first_writes);
-            ids
+            objs
         };
-        ids.sort_unstable();
-        for id in ids {
-            let Some(obj) = self.objects.get(&id) else {
-                continue;
-            };
+        objs.sort_unstable_by_key(|o| o.id());
+        for obj in &objs {
             let (marked, key) = {
                 let meta = obj.meta().lock();
                 if meta.state != Some(ObjectState::Persistent) {
@@ -159,7 +154,7 @@ impl Session {
             .deletions
             .iter()
             .enumerate()
-            .map(|(i, id)| (*id, i))
+            .map(|(i, o)| (o.id(), i))
             .collect();
         plan.deletes
             .sort_by_cached_key(|s| order.get(&s.obj.id()).copied().unwrap_or(usize::MAX));

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use philtre::{Connection, CursorResult, Executable, OrmError, Result, RowSink, Transaction};
+use philtre::{Connection, CursorResult, Executable, OrmError, Result, Transaction};
 
 use super::Session;
 use crate::identity::Key;
@@ -55,20 +55,17 @@ impl Session {
         self.reader().await?.connection().execute(stmt).await
     }
 
-    /// Like [`read`](Self::read), for a query whose rows go to `sink` as they are decoded.
-    pub(crate) async fn read_each(
-        &mut self,
-        stmt: impl Executable,
-        sink: &mut dyn RowSink,
-    ) -> Result<()> {
-        self.reader()
-            .await?
-            .connection()
-            .query_each(stmt, sink)
-            .await
+    /// Where a read runs, for a caller that must borrow the session's other parts while
+    /// it runs: a pooled connection of its own, or `None` for the session's transaction
+    /// (begun if need be; it is `self.tx`).
+    pub(crate) async fn own_reader(&mut self) -> Result<Option<Connection>> {
+        Ok(match self.reader().await? {
+            Runner::Own(conn) => Some(conn),
+            Runner::Tx(_) => None,
+        })
     }
 
-    /// Where [`read`](Self::read) and [`read_each`](Self::read_each) run: with no
+    /// Where [`read`](Self::read) and [`own_reader`](Self::own_reader)'s reads run: with no
     /// transaction open and a dialect that begins it at the first write (SQLite), on a
     /// pooled connection of their own; otherwise as [`runner`](Self::runner) says.
     async fn reader(&mut self) -> Result<Runner<'_>> {
@@ -163,7 +160,7 @@ impl Session {
             None => Ok(()),
         };
         self.changed_rows = false;
-        for (_, any) in self.objects.drain() {
+        for any in self.objects.drain() {
             if any.touched() {
                 discard_changes(&any);
                 any.meta().lock().leave_session();
@@ -176,7 +173,6 @@ impl Session {
             }
             meta.leave_session();
         }
-        self.identity.clear();
         self.pending.clear();
         self.deletions.clear();
         self.failed = None;
@@ -189,19 +185,19 @@ impl Session {
         self.wrote = false;
         self.changed_rows = false;
         let mut gone = Vec::new();
-        for (id, any) in &self.objects {
+        for any in self.objects.iter() {
             let mut meta = any.meta().lock();
             meta.undo = None;
             match meta.state {
-                Some(ObjectState::Deleted) => gone.push(*id),
+                Some(ObjectState::Deleted) => gone.push(any.clone()),
                 Some(ObjectState::Persistent) if self.config.expire_on_commit => {
                     meta.expired = true;
                 }
                 _ => {}
             }
         }
-        for id in gone {
-            self.detach(id);
+        for any in gone {
+            self.detach(&any);
         }
     }
 
@@ -214,21 +210,17 @@ impl Session {
     pub(crate) fn revert(&mut self, discard: bool) {
         self.wrote = false;
         self.changed_rows = false;
-        let mut ids: Vec<u64> = self.objects.keys().copied().collect();
-        ids.sort_unstable();
+        let all = self.objects.in_order();
         let mut to_pending = Vec::new();
         let mut undone = false;
-        for &id in &ids {
-            let Some(any) = self.objects.get(&id) else {
-                continue;
-            };
+        for any in &all {
             let undo = any.meta().lock().undo.take();
             if let Some(undo) = undo {
                 let undo = *undo;
                 undone = true;
                 if let Some(pre_key) = undo.inserted {
                     un_insert(any, &pre_key);
-                    to_pending.push(id);
+                    to_pending.push(any.id());
                 } else {
                     let mut meta = any.meta().lock();
                     if let Some(snapshot) = undo.snapshot {
@@ -251,9 +243,7 @@ impl Session {
             // Nothing this transaction flushed: the identity map is as it was; only the
             // unflushed work goes.
             self.deletions.clear();
-            for id in std::mem::take(&mut self.pending) {
-                self.detach(id);
-            }
+            self.detach_pending();
             return;
         }
         // Rebuild the bookkeeping from the objects' restored states.
@@ -263,25 +253,24 @@ impl Session {
             }
         }
         self.pending.sort_unstable();
-        self.identity.clear();
-        self.deletions.clear();
-        for &id in &ids {
-            let Some(any) = self.objects.get(&id) else {
-                continue;
-            };
-            let meta = any.meta().lock();
-            if meta.state == Some(ObjectState::Persistent) {
-                if let Some(key) = &meta.key {
-                    self.identity.insert(key.clone(), id);
-                }
-                if meta.marked_deleted {
-                    self.deletions.push(id);
-                }
-            }
-        }
+        self.objects.rebuild();
+        self.deletions = all
+            .into_iter()
+            .filter(|any| {
+                let meta = any.meta().lock();
+                meta.state == Some(ObjectState::Persistent) && meta.marked_deleted
+            })
+            .collect();
         if discard {
-            for id in std::mem::take(&mut self.pending) {
-                self.detach(id);
+            self.detach_pending();
+        }
+    }
+
+    /// Expunges every pending object.
+    fn detach_pending(&mut self) {
+        for id in std::mem::take(&mut self.pending) {
+            if let Some(any) = self.objects.loose(id).cloned() {
+                self.detach(&any);
             }
         }
     }
