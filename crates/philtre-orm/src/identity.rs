@@ -66,29 +66,37 @@ impl Key {
     pub(crate) fn is_complete(&self) -> bool {
         !self.values.iter().any(Value::is_null)
     }
+}
 
+impl KeyValues {
     /// Whether its values are of these kinds, in order.
     pub(crate) fn has_kinds(&self, kinds: &KeyKinds) -> bool {
-        self.values.len() == kinds.len()
+        self.len() == kinds.len()
             && self
-                .values
                 .iter()
                 .zip(kinds)
                 .all(|(v, k)| std::mem::discriminant(v) == *k)
     }
 
     pub(crate) fn kinds(&self) -> KeyKinds {
-        self.values.iter().map(std::mem::discriminant).collect()
+        self.iter().map(std::mem::discriminant).collect()
     }
 }
 
 // Keys never hold NaN (a float primary key of NaN matches no row), so equality is total.
 impl Eq for Key {}
+impl Eq for KeyValues {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.ty.hash(state);
-        for v in self.values.iter() {
+        self.values.hash(state);
+    }
+}
+
+impl Hash for KeyValues {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for v in self.iter() {
             hash_value(v, state);
         }
     }

@@ -278,12 +278,16 @@ async fn inserted(
     // Its identity: the key it was given or the database generated, once a to_values
     // call has shown that keys of these kinds come back unchanged (as for loads).
     let key = Key::new(m.type_id, key_values);
-    let key = if m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k)) {
+    let key = if m
+        .trusted_key_kinds
+        .get()
+        .is_some_and(|k| key.values.has_kinds(k))
+    {
         key
     } else {
         let canonical = key_for(m, &step.obj.values()?);
         if canonical == key {
-            let _ = m.trusted_key_kinds.set(key.kinds());
+            let _ = m.trusted_key_kinds.set(key.values.kinds());
         }
         canonical
     };

@@ -9,7 +9,7 @@ use philtre::{
     func, select, CursorResult, Error, Expr, OrmError, RawRow, Result, Row, RowSink, Select,
 };
 
-use super::attached::Attached;
+use super::attached::IdentityMap;
 use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
 use crate::mapping::{key_values, mapping, Mapped, Mapping};
@@ -132,7 +132,7 @@ impl Session {
             m,
             adopter: Adopter {
                 session: self.id,
-                objects: &mut self.objects,
+                identity: self.objects.of_type(TypeId::of::<T>()),
             },
             check: KeyCheck::default(),
             columns: Arc::from([]),
@@ -287,7 +287,8 @@ fn refreshed<T: Mapped>(any: &Arc<dyn AnyObj>, fresh: T) -> Result<Obj<T>> {
 /// connection, so that rows become objects while the query runs.
 struct Adopter<'s> {
     session: u64,
-    objects: &'s mut Attached,
+    /// The identity map of the type loaded.
+    identity: &'s mut IdentityMap,
 }
 
 impl Adopter<'_> {
@@ -304,25 +305,25 @@ impl Adopter<'_> {
         value: T,
         check: &mut KeyCheck,
     ) -> Result<Obj<T>> {
-        let raw = Key::new(TypeId::of::<T>(), raw);
         let key = if check.trusts(m, &raw) {
             raw
         } else {
             // The decoded key can differ in kind from the raw one (e.g. text → uuid).
-            let key = Key::new(TypeId::of::<T>(), m.key_values(&value.to_values()));
+            let key = m.key_values(&value.to_values());
             if key == raw {
                 check.learn(m, &raw);
-            } else if let Some(any) = self.objects.by_key(&raw) {
+            } else if let Some(any) = self.identity.get(&raw) {
                 return refreshed::<T>(any, value);
             }
             key
         };
         // One hash and probe finds the object with this identity or the slot for a new one
         // (a load of 10,000 rows does this 10,000 times).
-        match self.objects.entry(key) {
+        match self.identity.entry(key) {
             Entry::Occupied(held) => refreshed::<T>(held.get(), value),
             Entry::Vacant(slot) => {
-                let obj = Obj::persistent(value, self.session, slot.key().clone());
+                let key = Key::new(TypeId::of::<T>(), slot.key().clone());
+                let obj = Obj::persistent(value, self.session, key);
                 slot.insert(obj.cell.clone());
                 Ok(obj)
             }
@@ -361,7 +362,7 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
 
     fn expect_rows(&mut self, rows: usize) {
         self.out.reserve(rows);
-        self.adopter.objects.reserve_keyed(rows);
+        self.adopter.identity.reserve(rows);
     }
 
     /// The key's values are peeked (identities are made of values), then the object reads
@@ -389,12 +390,12 @@ pub(crate) struct KeyCheck {
 }
 
 impl KeyCheck {
-    fn trusts(&self, m: &Mapping, key: &Key) -> bool {
+    fn trusts(&self, m: &Mapping, key: &KeyValues) -> bool {
         m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k))
             || self.trusted.as_ref().is_some_and(|k| key.has_kinds(k))
     }
 
-    fn learn(&mut self, m: &Mapping, key: &Key) {
+    fn learn(&mut self, m: &Mapping, key: &KeyValues) {
         let kinds = key.kinds();
         let _ = m.trusted_key_kinds.set(kinds.clone());
         self.trusted = Some(kinds);
