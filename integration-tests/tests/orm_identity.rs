@@ -179,3 +179,52 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn close_detaches_every_object_and_the_session_starts_afresh(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        for name in ["ann", "bob", "cy"] {
+            db.engine
+                .execute(users.insert().values(values! { "name" => name, "email" => format!("{name}@x") }))
+                .await?;
+        }
+        let maker = sessionmaker(&db.engine);
+        let mut session = maker.session();
+        let loaded = session.query::<User>().order_by(users.c("id").asc()).all().await?;
+        loaded[1].write().name = "robert".into();
+        let pending = session.add(User::new("dee", "dee@x"))?;
+        session.close().await?;
+
+        // Read-only objects leave as detached and expired, the written one with its
+        // change dropped, the pending one as transient.
+        for u in &loaded {
+            assert_eq!(u.state(), ObjectState::Detached);
+            assert!(u.is_expired());
+            assert!(!session.contains(u));
+        }
+        assert_eq!(loaded[1].read().name, "bob");
+        assert_eq!(pending.state(), ObjectState::Transient);
+        assert!(session.is_empty());
+
+        // The closed session works again, with objects of its own; a detached object can
+        // join another session (or this one) as persistent.
+        let again = session.get::<User>(1).await?.expect("ann");
+        assert!(!Obj::ptr_eq(&again, &loaded[0]));
+        assert_eq!(again.state(), ObjectState::Persistent);
+        let mut other = maker.session();
+        other.add_obj(&loaded[2])?;
+        assert_eq!(loaded[2].state(), ObjectState::Persistent);
+        assert!(other.contains(&loaded[2]));
+        assert!(!session.contains(&loaded[2]));
+        assert!(matches!(
+            session.add_obj(&loaded[2]),
+            Err(philtre::Error::Orm(OrmError::InvalidState { .. }))
+        ));
+        other.close().await?;
+        session.close().await?;
+        assert_eq!(again.state(), ObjectState::Detached);
+        Ok(())
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
@@ -82,12 +82,66 @@ pub(crate) struct Cell<T> {
     /// `meta.snapshot` means nothing. A count, not a flag, so that a flush can tell
     /// whether the object was written after it read the values it wrote.
     pub(crate) writes: AtomicU64,
-    pub(crate) meta: Mutex<Meta>,
+    pub(crate) meta: MetaLock,
     pub(crate) id: u64,
     pub(crate) value: RwLock<T>,
     /// [`Mapped::to_values`], for the snapshot the first write takes (`write()` has no
     /// `Mapped` bound).
     to_values: fn(&T) -> Vec<Value>,
+}
+
+/// A session's mark on the objects it holds (one per session, until the session closes).
+///
+/// Closing a session closes its membership instead of visiting every object: an object
+/// whose membership is closed has left the session, and reads so the next time its
+/// [`Meta`] is locked ([`MetaLock::lock`]). A session of 10,000 loaded objects closes
+/// without touching them, but for dropping its handles.
+#[derive(Debug)]
+pub(crate) struct Membership {
+    /// The session's id while this membership is open.
+    pub(crate) session: u64,
+    closed: AtomicBool,
+}
+
+impl Membership {
+    pub(crate) fn new(session: u64) -> Arc<Self> {
+        Arc::new(Membership {
+            session,
+            closed: AtomicBool::new(false),
+        })
+    }
+
+    /// Every object carrying it has left its session.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+/// An object's [`Meta`] behind its lock.
+pub(crate) struct MetaLock(Mutex<Meta>);
+
+impl MetaLock {
+    fn new(meta: Meta) -> Self {
+        MetaLock(Mutex::new(meta))
+    }
+
+    /// Locks the meta, brought up to date first: if its session closed without visiting
+    /// it, it leaves that session now, as `close` would have made it (expired, if it was
+    /// persistent).
+    pub(crate) fn lock(&self) -> parking_lot::MutexGuard<'_, Meta> {
+        let mut meta = self.0.lock();
+        if meta.session.as_ref().is_some_and(|m| m.is_closed()) {
+            if meta.state == Some(ObjectState::Persistent) {
+                meta.expired = true;
+            }
+            meta.leave_session();
+        }
+        meta
+    }
 }
 
 /// Per-object session bookkeeping, kept with the object so that it travels on detach.
@@ -96,8 +150,8 @@ pub(crate) struct Cell<T> {
 #[derive(Debug, Default)]
 #[repr(C)]
 pub(crate) struct Meta {
-    /// The session holding the object; 0 for none.
-    pub(crate) session: u64,
+    /// The session holding the object, if any.
+    pub(crate) session: Option<Arc<Membership>>,
     /// What the current transaction did to it, to undo on rollback.
     /// Boxed: most objects never have one, and every object carries the field.
     pub(crate) undo: Option<Box<Undo>>,
@@ -114,10 +168,15 @@ pub(crate) struct Meta {
 }
 
 impl Meta {
+    /// Whether the object is attached to the session with this id.
+    pub(crate) fn in_session(&self, id: u64) -> bool {
+        self.session.as_ref().is_some_and(|m| m.session == id)
+    }
+
     /// Leaves its session: pending → transient, persistent/deleted → detached, with no
     /// delete marked and nothing to undo.
     pub(crate) fn leave_session(&mut self) {
-        self.session = 0;
+        self.session = None;
         self.state = Some(match self.state {
             Some(ObjectState::Persistent | ObjectState::Deleted) => ObjectState::Detached,
             _ => ObjectState::Transient,
@@ -156,11 +215,11 @@ impl<T: Mapped> Obj<T> {
     }
 
     /// An object just loaded into `session` from its row, with identity `key`.
-    pub(crate) fn persistent(value: T, session: u64, key: Key) -> Self {
+    pub(crate) fn persistent(value: T, session: &Arc<Membership>, key: Key) -> Self {
         Self::with_meta(
             value,
             Meta {
-                session,
+                session: Some(session.clone()),
                 state: Some(ObjectState::Persistent),
                 key: Some(key),
                 ..Meta::default()
@@ -172,7 +231,7 @@ impl<T: Mapped> Obj<T> {
         Obj {
             cell: Arc::new(Cell {
                 writes: AtomicU64::new(0),
-                meta: Mutex::new(meta),
+                meta: MetaLock::new(meta),
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 value: RwLock::new(value),
                 to_values: T::to_values,
@@ -252,7 +311,7 @@ impl<T: fmt::Debug> fmt::Debug for Obj<T> {
 /// The type-erased operations a session needs on any mapped object.
 pub(crate) trait AnyObj: Send + Sync {
     fn id(&self) -> u64;
-    fn meta(&self) -> &Mutex<Meta>;
+    fn meta(&self) -> &MetaLock;
     fn mapping(&self) -> Result<Arc<Mapping>>;
     /// `TypeId::of::<T>()`: the mapped type.
     fn mapped_type(&self) -> std::any::TypeId;
@@ -278,7 +337,7 @@ impl<T: Mapped> AnyObj for Cell<T> {
     fn id(&self) -> u64 {
         self.id
     }
-    fn meta(&self) -> &Mutex<Meta> {
+    fn meta(&self) -> &MetaLock {
         &self.meta
     }
     fn mapping(&self) -> Result<Arc<Mapping>> {

@@ -45,7 +45,7 @@ use philtre::{Engine, OrmError, Result, Transaction};
 use attached::Attached;
 
 use crate::mapping::{mapping, short_type_name, Mapped};
-use crate::object::{typed, AnyObj, Obj, ObjectState};
+use crate::object::{typed, AnyObj, Membership, Obj, ObjectState};
 use crate::query::Query;
 
 /// The options a [`SessionMaker`](crate::SessionMaker) gives its sessions.
@@ -80,7 +80,10 @@ impl Default for SessionConfig {
 /// [`ScopedSession`](crate::ScopedSession), to reach it from several places). Dropping a
 /// session rolls back its open transaction and detaches its objects.
 pub struct Session {
+    /// This session's id; a new one after each `close` (see [`Membership`]).
     pub(crate) id: u64,
+    /// The mark its objects carry while they are attached.
+    pub(crate) membership: Arc<Membership>,
     pub(crate) engine: Engine,
     pub(crate) config: SessionConfig,
     pub(crate) tx: Option<Transaction<'static>>,
@@ -111,6 +114,10 @@ pub struct Session {
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
 
+pub(crate) fn next_session_id() -> u64 {
+    NEXT_SESSION.fetch_add(1, Ordering::Relaxed)
+}
+
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
@@ -132,8 +139,10 @@ impl Session {
     }
 
     pub fn with_config(engine: &Engine, config: SessionConfig) -> Session {
+        let id = next_session_id();
         Session {
-            id: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
+            id,
+            membership: Membership::new(id),
             engine: engine.clone(),
             config,
             tx: None,
@@ -202,14 +211,20 @@ impl Session {
     pub fn add_obj<T: Mapped>(&mut self, obj: &Obj<T>) -> Result<()> {
         mapping::<T>()?;
         let any: Arc<dyn AnyObj> = obj.cell.clone();
-        let (session, state, key) = {
+        let (here, elsewhere, state, key) = {
             let meta = any.meta().lock();
-            (meta.session, meta.state, meta.key.clone())
+            let here = meta.in_session(self.id);
+            (
+                here,
+                meta.session.is_some() && !here,
+                meta.state,
+                meta.key.clone(),
+            )
         };
-        if session == self.id {
+        if here {
             return Ok(());
         }
-        if session != 0 {
+        if elsewhere {
             return Err(invalid_state::<T>(
                 state.unwrap_or(ObjectState::Persistent),
                 "it is attached to another session; expunge it there first",
@@ -229,7 +244,7 @@ impl Session {
                 }
                 {
                     let mut meta = any.meta().lock();
-                    meta.session = self.id;
+                    meta.session = Some(self.membership.clone());
                     meta.state = Some(ObjectState::Persistent);
                 }
                 self.objects.insert_keyed(key, any);
@@ -242,7 +257,7 @@ impl Session {
     fn attach_pending(&mut self, any: Arc<dyn AnyObj>) {
         {
             let mut meta = any.meta().lock();
-            meta.session = self.id;
+            meta.session = Some(self.membership.clone());
             meta.state = Some(ObjectState::Pending);
             meta.key = None;
             meta.snapshot = None;
@@ -263,8 +278,8 @@ impl Session {
         }
         let mut meta = obj.cell.meta.lock();
         let state = meta.state.unwrap_or(ObjectState::Transient);
-        if meta.session != self.id || state != ObjectState::Persistent {
-            if state == ObjectState::Deleted && meta.session == self.id {
+        if !meta.in_session(self.id) || state != ObjectState::Persistent {
+            if state == ObjectState::Deleted && meta.in_session(self.id) {
                 return Ok(());
             }
             return Err(invalid_state::<T>(
@@ -302,7 +317,7 @@ impl Session {
     pub(crate) fn detach(&mut self, any: &Arc<dyn AnyObj>) {
         let id = any.id();
         let mut meta = any.meta().lock();
-        if meta.session != self.id {
+        if !meta.in_session(self.id) {
             return;
         }
         self.objects.remove(id, meta.key.as_ref());
@@ -314,7 +329,7 @@ impl Session {
 
     /// Whether the object is attached to this session.
     pub fn contains<T>(&self, obj: &Obj<T>) -> bool {
-        obj.cell.meta.lock().session == self.id
+        obj.cell.meta.lock().in_session(self.id)
     }
 
     /// The object's state (the same as [`Obj::state`]).
@@ -325,7 +340,7 @@ impl Session {
     /// Marks one object expired: the next query or `get` that meets it overwrites it.
     pub fn expire<T>(&mut self, obj: &Obj<T>) {
         let mut meta = obj.cell.meta.lock();
-        if meta.session == self.id && meta.state == Some(ObjectState::Persistent) {
+        if meta.in_session(self.id) && meta.state == Some(ObjectState::Persistent) {
             meta.expired = true;
         }
     }
@@ -349,7 +364,7 @@ impl Session {
         }
         let values = any.values()?;
         let meta = any.meta().lock();
-        Ok(meta.session == self.id
+        Ok(meta.in_session(self.id)
             && meta.state == Some(ObjectState::Persistent)
             && meta.snapshot.as_deref() != Some(values.as_slice()))
     }

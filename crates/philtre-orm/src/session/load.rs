@@ -13,7 +13,7 @@ use super::attached::IdentityMap;
 use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
 use crate::mapping::{key_values, mapping, Mapped, Mapping};
-use crate::object::{typed, AnyObj, Obj, ObjectState};
+use crate::object::{typed, AnyObj, Membership, Obj, ObjectState};
 
 impl Session {
     /// The object with this primary key: from the identity map without SQL when it is
@@ -64,10 +64,10 @@ impl Session {
         self.check_usable()?;
         let (session, state, key) = {
             let meta = obj.cell.meta.lock();
-            (meta.session, meta.state, meta.key.clone())
+            (meta.in_session(self.id), meta.state, meta.key.clone())
         };
         let state = state.unwrap_or(ObjectState::Transient);
-        let (true, ObjectState::Persistent, Some(key)) = (session == self.id, state, key) else {
+        let (true, ObjectState::Persistent, Some(key)) = (session, state, key) else {
             return Err(invalid_state::<T>(
                 state,
                 "only a persistent object of this session can be refreshed",
@@ -131,7 +131,7 @@ impl Session {
         let mut sink = Loading {
             m,
             adopter: Adopter {
-                session: self.id,
+                membership: &self.membership,
                 identity: self.objects.of_type(TypeId::of::<T>()),
             },
             check: KeyCheck::default(),
@@ -286,7 +286,7 @@ fn refreshed<T: Mapped>(any: &Arc<dyn AnyObj>, fresh: T) -> Result<Obj<T>> {
 /// What loading a row writes of its session: borrowed apart from the session's
 /// connection, so that rows become objects while the query runs.
 struct Adopter<'s> {
-    session: u64,
+    membership: &'s Arc<Membership>,
     /// The identity map of the type loaded.
     identity: &'s mut IdentityMap,
 }
@@ -323,7 +323,7 @@ impl Adopter<'_> {
             Entry::Occupied(held) => refreshed::<T>(held.get(), value),
             Entry::Vacant(slot) => {
                 let key = Key::new(TypeId::of::<T>(), slot.key().clone());
-                let obj = Obj::persistent(value, self.session, key);
+                let obj = Obj::persistent(value, self.membership, key);
                 slot.insert(obj.cell.clone());
                 Ok(obj)
             }

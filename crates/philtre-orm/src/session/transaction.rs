@@ -7,7 +7,7 @@ use philtre::{Connection, CursorResult, Executable, OrmError, Result, Transactio
 
 use super::Session;
 use crate::identity::Key;
-use crate::object::{AnyObj, ObjectState};
+use crate::object::{AnyObj, Membership, ObjectState};
 
 impl Session {
     /// Refuses work while a failed or interrupted flush waits for `rollback()`.
@@ -151,9 +151,10 @@ impl Session {
             self.expunge_all();
             return result;
         }
-        // Nothing flushed in the transaction: each object only drops its unflushed
-        // changes (as rollback does) and leaves, in one pass. A transaction that only
-        // read holds nothing anyone waits for: its rollback need not be waited on.
+        // Nothing flushed in the transaction: each written object drops its unflushed
+        // changes (as rollback does) and leaves; the others leave when the membership
+        // closes, without a visit (see `Membership`). A transaction that only read holds
+        // nothing anyone waits for: its rollback need not be waited on.
         let result = match self.tx.take() {
             Some(tx) if !self.changed_rows => tx.rollback_in_background().await,
             Some(tx) => tx.rollback().await,
@@ -161,23 +162,28 @@ impl Session {
         };
         self.changed_rows = false;
         for any in self.objects.drain() {
+            // `writes` shares its cache line with the count the drop decrements.
             if any.touched() {
                 discard_changes(&any);
                 any.meta().lock().leave_session();
-                continue;
             }
-            // Not written since it was in step: nothing to restore (one lock).
-            let mut meta = any.meta().lock();
-            if meta.state == Some(ObjectState::Persistent) {
-                meta.expired = true;
-            }
-            meta.leave_session();
         }
+        // After the written ones: closed first, their locks would have detached them
+        // before `discard_changes` restored them.
+        self.renew_membership();
         self.pending.clear();
         self.deletions.clear();
         self.failed = None;
         self.busy = None;
         result
+    }
+
+    /// Every object still carrying this session's membership leaves the session; the
+    /// session goes on under a new id.
+    fn renew_membership(&mut self) {
+        self.membership.close();
+        self.id = super::next_session_id();
+        self.membership = Membership::new(self.id);
     }
 
     /// After a successful commit: forget undo information, detach deleted objects, expire.
