@@ -32,6 +32,7 @@
 
 mod attached;
 mod flush;
+mod identity_map;
 mod load;
 mod plan;
 mod transaction;

@@ -2,7 +2,6 @@
 //! and the runners behind [`Query`](crate::Query).
 
 use std::any::TypeId;
-use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use philtre::{
@@ -10,6 +9,7 @@ use philtre::{
 };
 
 use super::attached::IdentityMap;
+use super::identity_map::Slot;
 use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
 use crate::mapping::{key_values, mapping, Mapped, Mapping};
@@ -319,10 +319,10 @@ impl Adopter<'_> {
         };
         // One hash and probe finds the object with this identity or the slot for a new one
         // (a load of 10,000 rows does this 10,000 times).
-        match self.identity.entry(key) {
-            Entry::Occupied(held) => refreshed::<T>(held.get(), value),
-            Entry::Vacant(slot) => {
-                let key = Key::new(TypeId::of::<T>(), slot.key().clone());
+        match self.identity.slot(key) {
+            Slot::Held(held) => refreshed::<T>(held, value),
+            Slot::Vacant(slot) => {
+                let key = Key::new(TypeId::of::<T>(), slot.key());
                 let obj = Obj::persistent(value, self.membership, key);
                 slot.insert(obj.cell.clone());
                 Ok(obj)
