@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 use philtre::{OrmError, Result, Row, Value};
 
-use crate::identity::Key;
+use crate::identity::{Key, KeyValues};
 use crate::mapping::{mapping, short_type_name, Mapped, Mapping};
 
 /// Read access to an object; `Send`, so it may live across an `.await`.
@@ -190,7 +190,7 @@ impl Meta {
 #[derive(Debug, Clone)]
 pub(crate) struct Undo {
     /// Inserted in this transaction; its primary key before the insert.
-    pub(crate) inserted: Option<Vec<Value>>,
+    pub(crate) inserted: Option<KeyValues>,
     pub(crate) snapshot: Option<Vec<Value>>,
     pub(crate) key: Option<Key>,
     pub(crate) marked_deleted: bool,

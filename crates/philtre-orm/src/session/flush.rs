@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use philtre::{Compiled, Executable, Expr, InsertedKey, OrmError, Result, Row, Transaction, Value};
+use philtre::{Compiled, Executable, Expr, InsertedKey, OrmError, Result, Transaction, Value};
 
 use super::plan::{key_for, Plan, Step};
 use super::Session;
-use crate::identity::{Key, KeyDisplay};
+use crate::identity::{Key, KeyDisplay, KeyValues};
 use crate::object::{AnyObj, ObjectState, Undo};
 
 impl Session {
@@ -174,16 +174,24 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         .iter()
         .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
     let mut compiled = table.insert().values(row).into_compiled(tx.dialect())?;
-    let pre_keys: Vec<Vec<Value>> = steps.iter().map(|s| m.key_of(&s.values)).collect();
+    let pre_keys: Vec<KeyValues> = steps.iter().map(|s| m.key_values(&s.values)).collect();
     let all_columns = cols.len() == m.columns.len();
     let count = steps.len();
     let checked = |k: usize| -> Result<Vec<Value>> {
         let step = &mut steps[k];
-        let values: Vec<Value> = if k > 0 && all_columns {
+        let values: Vec<Value> = if k == 0 {
+            cols.iter().map(|&i| step.values[i].clone()).collect()
+        } else if all_columns {
             // Not needed any more: the parameters take them over.
             std::mem::take(&mut step.values)
         } else {
-            cols.iter().map(|&i| step.values[i].clone()).collect()
+            // Likewise, column by column; what is left is no snapshot, so none is kept.
+            let taken = cols
+                .iter()
+                .map(|&i| std::mem::take(&mut step.values[i]))
+                .collect();
+            step.values.clear();
+            taken
         };
         for (&i, v) in cols.iter().zip(&values) {
             table.check_value(&m.columns[i], v)?;
@@ -201,19 +209,22 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         }
     };
     // The key each insert reports, when the database generates it.
-    let generated: Vec<Option<Vec<Value>>> = match compiled.primary_key {
+    let generated: Vec<Option<KeyValues>> = match compiled.primary_key {
         Some(InsertedKey::Returning) => tx
             .query_many(&compiled.sql, sets)
             .await?
             .into_iter()
-            .map(|rows| rows.rows.into_iter().next().map(Row::into_values))
+            .map(|rows| {
+                let row = rows.rows.into_iter().next();
+                row.map(|r| KeyValues::from(r.into_values()))
+            })
             .collect(),
         // No RETURNING (SQLite, MySQL): each insert's own id.
         Some(InsertedKey::LastInsertId) => tx
             .execute_each(&compiled.sql, sets)
             .await?
             .into_iter()
-            .map(|r| r.last_insert_id.map(|id| vec![Value::Int(id)]))
+            .map(|r| r.last_insert_id.map(|id| KeyValues::One(Value::Int(id))))
             .collect(),
         _ => {
             tx.execute_each(&compiled.sql, sets).await?;
@@ -227,14 +238,16 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
 }
 
 /// INSERTs one pending object with a statement of its own.
-async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: Vec<Value>) -> Result<()> {
+async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: KeyValues) -> Result<()> {
     let m = &step.mapping;
     let (cols, defaulted) = (&step.changed, step.defaulted);
     let row = cols
         .iter()
         .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));
     let result = tx.execute(m.table.insert().values(row)).await?;
-    let key = result.inserted_primary_key().map(<[Value]>::to_vec);
+    let key = result
+        .inserted_primary_key()
+        .map(|k| k.iter().cloned().collect::<KeyValues>());
     inserted(tx, step, pre_key, key, defaulted).await
 }
 
@@ -243,8 +256,8 @@ async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: Vec<Val
 async fn inserted(
     tx: &mut Transaction<'static>,
     step: &Step,
-    pre_key: Vec<Value>,
-    generated: Option<Vec<Value>>,
+    pre_key: KeyValues,
+    generated: Option<KeyValues>,
     defaulted: bool,
 ) -> Result<()> {
     let m = &step.mapping;
