@@ -121,6 +121,46 @@ backend_test! {
 }
 
 backend_test! {
+    async fn a_large_flush_gives_every_new_object_its_own_row_and_key(db) {
+        // 1,500 objects: more than one multi-row INSERT where the database returns keys.
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        let added = session.add_all((0..1500).map(|i| User::new(&format!("u{i}"), &format!("u{i}@x"))))?;
+        session.commit().await?;
+        let rows: std::collections::HashMap<i64, String> = db
+            .engine
+            .execute(select([users.c("id"), users.c("name")]))
+            .await?
+            .all()
+            .into_iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(rows.len(), 1500);
+        let mut ids = std::collections::HashSet::new();
+        for user in &added {
+            let user = user.read();
+            let id = user.id.expect("a generated key");
+            assert_eq!(rows.get(&id), Some(&user.name), "object {} got the key of another row", user.name);
+            assert!(ids.insert(id));
+        }
+        // in step with the database: a change writes that one row only
+        assert!(!session.is_modified(&added[1234])?);
+        added[1234].write().name = "changed".into();
+        session.commit().await?;
+        let id = added[1234].read().id;
+        let name: String = db
+            .engine
+            .execute(select([users.c("name")]).where_(users.c("id").eq(id)))
+            .await?
+            .scalar_one()?;
+        assert_eq!(name, "changed");
+        Ok(())
+    }
+}
+
+backend_test! {
     async fn autoflush_on_and_off(db) {
         user_model!();
         let users = db.users_table().await?;
@@ -325,11 +365,15 @@ backend_test! {
 
         let mut session = sessionmaker(&db.engine).session();
         // NULL columns with a default are left to it, and read back after the insert
-        let item = session.add(Item { id: None, name: "pen".into(), qty: None, note: None })?;
+        let added = session.add_all(["pen", "ink"].map(|name| Item { id: None, name: name.into(), qty: None, note: None }))?;
         session.flush().await?;
-        assert_eq!(item.read().qty, Some(5));
-        assert_eq!(item.read().note.as_deref(), Some("n/a"));
-        assert!(!session.is_modified(&item)?);
+        for (item, name) in added.iter().zip(["pen", "ink"]) {
+            assert_eq!(item.read().name, name);
+            assert_eq!(item.read().qty, Some(5));
+            assert_eq!(item.read().note.as_deref(), Some("n/a"));
+            assert!(!session.is_modified(item)?);
+        }
+        assert_ne!(added[0].read().id, added[1].read().id);
 
         // a composite key: get by tuple, update by both columns
         session.add_all([

@@ -15,7 +15,10 @@ impl Session {
     ///
     /// Inserts and updates go parents first (by the tables' foreign keys), deletes
     /// children first. An UPDATE sets only the columns that differ from the snapshot.
-    /// Generated primary keys are set on the new objects.
+    /// Generated primary keys are set on the new objects. On PostgreSQL, new objects of one
+    /// table whose keys the database generates go as multi-row `INSERT ... RETURNING`
+    /// statements of up to 1,000 rows (SQLAlchemy's "insertmanyvalues"), one round trip
+    /// for them all.
     ///
     /// If a statement fails, the whole transaction is rolled back at once and the session
     /// answers [`OrmError::NeedsRollback`] until [`rollback`](Self::rollback); nothing is
@@ -165,7 +168,8 @@ fn param_sets(
 }
 
 /// INSERTs a group of pending objects of one table and column set, with one compiled
-/// statement (pipelined on PostgreSQL), and makes them persistent.
+/// statement (pipelined on PostgreSQL; a multi-row INSERT there when the database
+/// generates the keys), and makes them persistent.
 async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Result<()> {
     let m = steps[0].mapping.clone();
     let table = &m.table;
@@ -175,6 +179,9 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
     let mut compiled = table.insert().values(row).into_compiled(tx.dialect())?;
     let pre_keys: Vec<KeyValues> = steps.iter().map(|s| m.key_values(&s.values)).collect();
+    if compiled.primary_key == Some(InsertedKey::Returning) && steps.len() > 1 {
+        return insert_rows_returning(tx, steps, &cols, defaulted, pre_keys).await;
+    }
     let all_columns = cols.len() == m.columns.len();
     let count = steps.len();
     let checked = |k: usize| -> Result<Vec<Value>> {
@@ -233,6 +240,63 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
     };
     for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
         inserted(tx, step, pre_key, key, defaulted).await?;
+    }
+    Ok(())
+}
+
+/// INSERTs a group whose keys the database generates and returns (PostgreSQL) as
+/// multi-row `INSERT ... RETURNING` statements of up to 1,000 rows: one statement for the
+/// group instead of one per object, as SQLAlchemy's "insertmanyvalues" does.
+///
+/// Each returned key goes to the object of the same position: PostgreSQL returns the rows
+/// of an `INSERT ... VALUES` in the order of its rows (Django's `bulk_create` relies on the
+/// same). A statement that returns another number of rows than it was given (a trigger
+/// that skipped one) fails the flush, since no key could be matched to its object.
+async fn insert_rows_returning(
+    tx: &mut Transaction<'static>,
+    steps: &mut [Step],
+    cols: &[usize],
+    defaulted: bool,
+    pre_keys: Vec<KeyValues>,
+) -> Result<()> {
+    let m = steps[0].mapping.clone();
+    let returning: Vec<Expr> = m.table.primary_key().iter().map(|c| m.table.c(c)).collect();
+    // PostgreSQL allows 65,535 placeholders in one statement; defaults take some too.
+    let per_row = cols.len() + m.table.columns().len();
+    let chunk = (65_535 / per_row.max(1)).clamp(1, 1_000);
+    let mut generated = Vec::with_capacity(steps.len());
+    for part in steps.chunks_mut(chunk) {
+        let rows: Vec<Vec<(&str, Value)>> = part
+            .iter_mut()
+            .map(|step| {
+                // The statement takes the values over; what is left is no snapshot.
+                let row = cols
+                    .iter()
+                    .map(|&i| (m.columns[i].as_str(), std::mem::take(&mut step.values[i])))
+                    .collect();
+                step.values.clear();
+                row
+            })
+            .collect();
+        let stmt = m.table.insert().rows(rows).returning(returning.clone());
+        let keys = tx.execute(stmt).await?.all();
+        if keys.len() != part.len() {
+            return Err(OrmError::InvalidState {
+                type_name: part[0].obj.type_name(),
+                state: "pending",
+                reason: format!(
+                    "an INSERT of {} rows into {:?} returned {} keys",
+                    part.len(),
+                    m.table.name(),
+                    keys.len()
+                ),
+            }
+            .into());
+        }
+        generated.extend(keys.into_iter().map(|r| KeyValues::from(r.into_values())));
+    }
+    for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
+        inserted(tx, step, pre_key, Some(key), defaulted).await?;
     }
     Ok(())
 }
