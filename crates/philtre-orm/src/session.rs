@@ -83,8 +83,9 @@ impl Default for SessionConfig {
 pub struct Session {
     /// This session's id; a new one after each `close` (see [`Membership`]).
     pub(crate) id: u64,
-    /// The mark its objects carry while they are attached.
-    pub(crate) membership: Arc<Membership>,
+    /// The mark its objects carry while they are attached; made when the first object
+    /// is (a session that attaches none, or none since its last `close`, makes none).
+    pub(crate) membership: Option<Arc<Membership>>,
     pub(crate) engine: Engine,
     pub(crate) config: SessionConfig,
     pub(crate) tx: Option<Transaction<'static>>,
@@ -143,7 +144,7 @@ impl Session {
         let id = next_session_id();
         Session {
             id,
-            membership: Membership::new(id),
+            membership: None,
             engine: engine.clone(),
             config,
             tx: None,
@@ -245,7 +246,7 @@ impl Session {
                 }
                 {
                     let mut meta = any.meta().lock();
-                    meta.session = Some(self.membership.clone());
+                    meta.session = Some(self.membership().clone());
                     meta.state = Some(ObjectState::Persistent);
                 }
                 self.objects.insert_keyed(key, any);
@@ -255,10 +256,16 @@ impl Session {
         Ok(())
     }
 
+    /// This session's membership, made if it has none yet.
+    pub(crate) fn membership(&mut self) -> &Arc<Membership> {
+        let id = self.id;
+        self.membership.get_or_insert_with(|| Membership::new(id))
+    }
+
     fn attach_pending(&mut self, any: Arc<dyn AnyObj>) {
         {
             let mut meta = any.meta().lock();
-            meta.session = Some(self.membership.clone());
+            meta.session = Some(self.membership().clone());
             meta.state = Some(ObjectState::Pending);
             meta.key = None;
             meta.snapshot = None;

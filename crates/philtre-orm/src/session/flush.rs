@@ -26,6 +26,9 @@ impl Session {
     /// commits; when it fails, the objects are left as they were before it.
     pub async fn flush(&mut self) -> Result<()> {
         self.check_usable()?;
+        if self.nothing_to_flush() {
+            return Ok(());
+        }
         let plan = self.plan()?;
         if plan.is_empty() {
             return Ok(());

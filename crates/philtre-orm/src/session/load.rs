@@ -131,7 +131,9 @@ impl Session {
         let mut sink = Loading {
             m,
             adopter: Adopter {
-                membership: &self.membership,
+                membership: self
+                    .membership
+                    .get_or_insert_with(|| Membership::new(self.id)),
                 identity: self.objects.of_type(TypeId::of::<T>()),
             },
             check: KeyCheck::default(),

@@ -43,6 +43,15 @@ impl Plan {
 }
 
 impl Session {
+    /// Whether a plan would surely be empty: nothing pending or marked for deletion, and
+    /// no object that can have been written (none at all, or none written since a visit
+    /// found none). A query's autoflush then costs no plan.
+    pub(crate) fn nothing_to_flush(&self) -> bool {
+        self.pending.is_empty()
+            && self.deletions.is_empty()
+            && (self.objects.is_empty() || self.clean_since == Some(crate::object::first_writes()))
+    }
+
     /// Decides the statements; touches no database. Pending objects and deletions are
     /// listed; written objects are found by visiting every object, unless none can have
     /// been written since a visit found none (`clean_since`), as after a load of many

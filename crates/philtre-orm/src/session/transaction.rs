@@ -7,7 +7,7 @@ use philtre::{Connection, CursorResult, Executable, OrmError, Result, Transactio
 
 use super::Session;
 use crate::identity::Key;
-use crate::object::{AnyObj, Membership, ObjectState};
+use crate::object::{AnyObj, ObjectState};
 
 impl Session {
     /// Refuses work while a failed or interrupted flush waits for `rollback()`.
@@ -181,9 +181,10 @@ impl Session {
     /// Every object still carrying this session's membership leaves the session; the
     /// session goes on under a new id.
     fn renew_membership(&mut self) {
-        self.membership.close();
-        self.id = super::next_session_id();
-        self.membership = Membership::new(self.id);
+        if let Some(membership) = self.membership.take() {
+            membership.close();
+            self.id = super::next_session_id();
+        }
     }
 
     /// After a successful commit: forget undo information, detach deleted objects, expire.
