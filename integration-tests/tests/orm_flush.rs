@@ -161,6 +161,34 @@ backend_test! {
 }
 
 backend_test! {
+    async fn new_objects_that_name_no_column_are_inserted_too(db) {
+        // Every column is left to the database: an INSERT of defaults only, per object.
+        #[derive(Debug, Clone)]
+        struct Stamp { id: Option<i64>, qty: Option<i64> }
+        impl Mapped for Stamp {
+            const COLUMNS: &'static [&'static str] = &["id", "qty"];
+            fn from_row(row: &Row) -> philtre::Result<Self> { Ok(Stamp { id: row.get(0)?, qty: row.get(1)? }) }
+            fn to_values(&self) -> Vec<Value> { field_values![self.id, self.qty] }
+        }
+        let stamps = Table::new(db.name("stamps"), &db.metadata, [
+            Column::new("id", Integer).primary_key(),
+            Column::new("qty", Integer).not_null().server_default(5),
+        ]);
+        db.metadata.create_all(&db.engine).await?;
+        mapper::<Stamp>(&stamps)?;
+        let mut session = sessionmaker(&db.engine).session();
+        let added = session.add_all([Stamp { id: None, qty: None }, Stamp { id: None, qty: None }])?;
+        session.flush().await?;
+        let ids: Vec<Option<i64>> = added.iter().map(|s| s.read().id).collect();
+        assert!(ids[0].is_some() && ids[1].is_some() && ids[0] != ids[1], "{ids:?}");
+        assert!(added.iter().all(|s| s.read().qty == Some(5)));
+        session.commit().await?;
+        assert_eq!(count_rows(&db.engine, &stamps).await?, 2);
+        Ok(())
+    }
+}
+
+backend_test! {
     async fn autoflush_on_and_off(db) {
         user_model!();
         let users = db.users_table().await?;

@@ -182,7 +182,8 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         .map(|&i| (m.columns[i].clone(), Expr::Bind(steps[0].values[i].clone())));
     let mut compiled = table.insert().values(row).into_compiled(tx.dialect())?;
     let pre_keys: Vec<KeyValues> = steps.iter().map(|s| m.key_values(&s.values)).collect();
-    if compiled.primary_key == Some(InsertedKey::Returning) && steps.len() > 1 {
+    // A row that names no column (all defaults) has no multi-row form.
+    if compiled.primary_key == Some(InsertedKey::Returning) && steps.len() > 1 && !cols.is_empty() {
         return insert_rows_returning(tx, steps, &cols, defaulted, pre_keys).await;
     }
     let all_columns = cols.len() == m.columns.len();
