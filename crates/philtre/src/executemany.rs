@@ -164,9 +164,7 @@ fn multirow_statements(
     batch: RowBatch,
     dialect: &dyn Dialect,
 ) -> Result<Vec<(Compiled, usize)>> {
-    // PostgreSQL and MySQL each allow 65,535 placeholders in one statement.
-    let per_row = batch.names.len().max(1) + insert.table.columns().len();
-    let chunk = (65_535 / per_row).clamp(1, 1_000);
+    let chunk = insert.table.rows_per_insert(batch.names.len());
     let RowBatch { names, rows } = batch;
     let mut statements = Vec::with_capacity(rows.len().div_ceil(chunk));
     let mut rows = rows.into_iter().peekable();

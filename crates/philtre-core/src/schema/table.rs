@@ -163,6 +163,16 @@ impl Table {
         (col.ty.is_integer() && col.autoincrement != Some(false)).then_some(col)
     }
 
+    /// How many rows one multi-row INSERT into this table may carry when each row names
+    /// `named_columns` columns: PostgreSQL and MySQL allow 65,535 placeholders in one
+    /// statement (column defaults take some too), and at most 1,000 rows keep one
+    /// statement's text and parameters a reasonable size. executemany and the ORM's flush
+    /// split their rows by it.
+    pub fn rows_per_insert(&self, named_columns: usize) -> usize {
+        let per_row = named_columns.max(1) + self.data.columns.len();
+        (65_535 / per_row).clamp(1, 1_000)
+    }
+
     /// Whether two handles point at the same table under the same name.
     pub fn same_as(&self, other: &Table) -> bool {
         Arc::ptr_eq(&self.data, &other.data) && self.alias == other.alias
@@ -328,5 +338,20 @@ mod tests {
         assert_eq!(&**name_of(&a), "name");
         // an unknown name still makes a reference (compiling reports it)
         assert_eq!(&**name_of(&t.c("nope")), "nope");
+    }
+
+    #[test]
+    fn a_multirow_insert_stays_within_the_placeholder_limit() {
+        let narrow = Table::new("n", &MetaData::new(), [Column::new("id", Integer)]);
+        assert_eq!(narrow.rows_per_insert(1), 1_000);
+        assert_eq!(narrow.rows_per_insert(0), 1_000);
+        let wide = Table::new(
+            "w",
+            &MetaData::new(),
+            (0..200).map(|i| Column::new(format!("c{i}"), Integer)),
+        );
+        // 200 named columns and 200 that defaults may fill: 400 placeholders a row
+        assert_eq!(wide.rows_per_insert(200), 65_535 / 400);
+        assert!(wide.rows_per_insert(200) * 400 <= 65_535);
     }
 }

@@ -265,9 +265,7 @@ async fn insert_rows_returning(
 ) -> Result<()> {
     let m = steps[0].mapping.clone();
     let returning: Vec<Expr> = m.table.primary_key().iter().map(|c| m.table.c(c)).collect();
-    // PostgreSQL allows 65,535 placeholders in one statement; defaults take some too.
-    let per_row = cols.len() + m.table.columns().len();
-    let chunk = (65_535 / per_row.max(1)).clamp(1, 1_000);
+    let chunk = m.table.rows_per_insert(cols.len());
     let mut generated = Vec::with_capacity(steps.len());
     for part in steps.chunks_mut(chunk) {
         let rows: Vec<Vec<(&str, Value)>> = part
