@@ -196,13 +196,7 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
             // Not needed any more: the parameters take them over.
             std::mem::take(&mut step.values)
         } else {
-            // Likewise, column by column; what is left is no snapshot, so none is kept.
-            let taken = cols
-                .iter()
-                .map(|&i| std::mem::take(&mut step.values[i]))
-                .collect();
-            step.values.clear();
-            taken
+            take_columns(step, &cols)
         };
         for (&i, v) in cols.iter().zip(&values) {
             table.check_value(&m.columns[i], v)?;
@@ -271,13 +265,8 @@ async fn insert_rows_returning(
         let rows: Vec<Vec<(&str, Value)>> = part
             .iter_mut()
             .map(|step| {
-                // The statement takes the values over; what is left is no snapshot.
-                let row = cols
-                    .iter()
-                    .map(|&i| (m.columns[i].as_str(), std::mem::take(&mut step.values[i])))
-                    .collect();
-                step.values.clear();
-                row
+                let names = cols.iter().map(|&i| m.columns[i].as_str());
+                names.zip(take_columns(step, cols)).collect()
             })
             .collect();
         let stmt = m.table.insert().rows(rows).returning(returning.clone());
@@ -301,6 +290,18 @@ async fn insert_rows_returning(
         inserted(tx, step, pre_key, Some(key), defaulted).await?;
     }
     Ok(())
+}
+
+/// Moves the values of the columns `cols` out of the step, for a statement to take over.
+/// What is left is no snapshot, so none is kept: `inserted` sees the values gone, and the
+/// object's next flush writes every column.
+fn take_columns(step: &mut Step, cols: &[usize]) -> Vec<Value> {
+    let taken = cols
+        .iter()
+        .map(|&i| std::mem::take(&mut step.values[i]))
+        .collect();
+    step.values.clear();
+    taken
 }
 
 /// INSERTs one pending object with a statement of its own.
