@@ -111,6 +111,12 @@ impl Membership {
         })
     }
 
+    /// The membership held in `slot` for the session `id`, made if there is none yet (a
+    /// session makes its membership when its first object attaches).
+    pub(crate) fn of(slot: &mut Option<Arc<Membership>>, id: u64) -> &Arc<Membership> {
+        slot.get_or_insert_with(|| Membership::new(id))
+    }
+
     /// Every object carrying it has left its session.
     pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Release);

@@ -258,8 +258,7 @@ impl Session {
 
     /// This session's membership, made if it has none yet.
     pub(crate) fn membership(&mut self) -> &Arc<Membership> {
-        let id = self.id;
-        self.membership.get_or_insert_with(|| Membership::new(id))
+        Membership::of(&mut self.membership, self.id)
     }
 
     fn attach_pending(&mut self, any: Arc<dyn AnyObj>) {

@@ -131,9 +131,8 @@ impl Session {
         let mut sink = Loading {
             m,
             adopter: Adopter {
-                membership: self
-                    .membership
-                    .get_or_insert_with(|| Membership::new(self.id)),
+                // Apart from the identity map: the two are borrowed together.
+                membership: Membership::of(&mut self.membership, self.id),
                 identity: self.objects.of_type(TypeId::of::<T>()),
             },
             check: KeyCheck::default(),
