@@ -2,7 +2,7 @@
 
 use crate::compiler::SqlWriter;
 use crate::error::{Error, Result};
-use crate::expr::Expr;
+use crate::expr::{Expr, OrderBy};
 use crate::stmt::{FromItem, Join, JoinKind, Select};
 use crate::Table;
 
@@ -30,10 +30,7 @@ impl SqlWriter<'_> {
                 left.push(t.clone());
             }
         }
-        if let Some(cond) = &s.where_ {
-            self.push(" WHERE ");
-            self.expr(cond)?;
-        }
+        self.where_clause(s.where_.as_ref())?;
         if !s.group_by.is_empty() {
             self.push(" GROUP BY ");
             self.list(&s.group_by, ", ", |w, e| w.expr(e))?;
@@ -42,18 +39,39 @@ impl SqlWriter<'_> {
             self.push(" HAVING ");
             self.expr(cond)?;
         }
-        if !s.order_by.is_empty() {
+        self.order_by_clause(&s.order_by)?;
+        self.limit_offset(s.limit, s.offset);
+        Ok(())
+    }
+
+    /// ` WHERE cond`, or nothing. Public, with the two below, for statements whose
+    /// `SELECT ... FROM` part was compiled once and kept (the ORM's queries).
+    pub fn where_clause(&mut self, cond: Option<&Expr>) -> Result<()> {
+        if let Some(cond) = cond {
+            self.push(" WHERE ");
+            self.expr(cond)?;
+        }
+        Ok(())
+    }
+
+    /// ` ORDER BY ...`, or nothing.
+    pub fn order_by_clause(&mut self, order_by: &[OrderBy]) -> Result<()> {
+        if !order_by.is_empty() {
             self.push(" ORDER BY ");
-            self.list(&s.order_by, ", ", |w, o| {
+            self.list(order_by, ", ", |w, o| {
                 w.expr(&o.expr)?;
                 w.push(if o.descending { " DESC" } else { " ASC" });
                 Ok::<(), Error>(())
             })?;
         }
-        if s.limit.is_some() || s.offset.is_some() {
-            self.dialect().write_limit_offset(self, s.limit, s.offset);
-        }
         Ok(())
+    }
+
+    /// The dialect's `LIMIT` / `OFFSET`, or nothing.
+    pub fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) {
+        if limit.is_some() || offset.is_some() {
+            self.dialect().write_limit_offset(self, limit, offset);
+        }
     }
 
     fn write_from_item(&mut self, item: &FromItem) -> Result<()> {

@@ -58,12 +58,12 @@ impl<'d> SqlWriter<'d> {
         self.ident(name);
     }
 
-    /// Binds a value and appends its placeholder.
     /// How many parameters are bound so far (the next one's index).
     pub(crate) fn param_count(&self) -> usize {
         self.params.len()
     }
 
+    /// Binds a value and appends its placeholder.
     pub fn bind(&mut self, value: Value) {
         self.params.push(value);
         self.dialect
@@ -94,7 +94,9 @@ impl<'d> SqlWriter<'d> {
         self.params = params;
     }
 
-    pub(crate) fn finish(self, returns_rows: bool, primary_key: Option<InsertedKey>) -> Compiled {
+    /// The statement written: its SQL, its bound values, whether it yields rows, and
+    /// for an INSERT how its key is learnt.
+    pub fn finish(self, returns_rows: bool, primary_key: Option<InsertedKey>) -> Compiled {
         Compiled {
             sql: self.sql,
             params: self.params,
