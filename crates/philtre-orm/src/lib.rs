@@ -112,6 +112,7 @@
 extern crate self as philtre_orm;
 
 pub mod declarative;
+mod dialect_sql;
 mod identity;
 mod maker;
 mod mapping;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::{Arc, LazyLock, OnceLock};
 
+use crate::dialect_sql::DialectSql;
 use parking_lot::RwLock;
 use philtre::{
     and_, select, Compiled, Dialect, Error, Executable, Expr, FromValue, OrmError, RawRow, Result,
@@ -265,8 +266,10 @@ pub struct Mapping {
     /// The kinds of raw row keys a load found equal to the keys `to_values` gives: rows
     /// with keys of these kinds skip the check (see `KeyCheck`).
     pub(crate) trusted_key_kinds: OnceLock<crate::identity::KeyKinds>,
-    /// `SELECT <columns> FROM table WHERE <key> = ?`, compiled once per dialect, for `get`.
-    pub(crate) get_sql: RwLock<Vec<(&'static str, Arc<str>)>>,
+    /// `SELECT <columns> FROM table WHERE <key> = ?`, for `get`.
+    pub(crate) get_sql: DialectSql,
+    /// `SELECT <columns> FROM table`, the head of every query of the type.
+    pub(crate) select_sql: DialectSql,
 }
 
 /// `TypeId`s are hashes already: Fx is plenty, and much cheaper than SipHash.
@@ -342,13 +345,20 @@ impl Mapping {
             pk,
             table,
             trusted_key_kinds: OnceLock::new(),
-            get_sql: RwLock::new(Vec::new()),
+            get_sql: DialectSql::default(),
+            select_sql: DialectSql::default(),
         })
     }
 
     /// The mapped table.
     pub fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// `SELECT <mapped columns> FROM table`, compiled for `dialect` (once).
+    pub(crate) fn select_sql(&self, dialect: &dyn Dialect) -> Result<Arc<str>> {
+        self.select_sql
+            .get_or_compile(dialect, || self.select().compile(dialect))
     }
 
     /// `SELECT <mapped columns> FROM table`.
@@ -399,25 +409,10 @@ impl Mapping {
         for (&i, v) in self.pk.iter().zip(key) {
             self.table.check_value(&self.columns[i], v)?;
         }
-        let name = dialect.name();
-        let cached = self
-            .get_sql
-            .read()
-            .iter()
-            .find(|(d, _)| *d == name)
-            .map(|(_, sql)| sql.clone());
-        let sql = match cached {
-            Some(sql) => sql,
-            None => {
-                let compiled = self
-                    .select()
-                    .where_(self.key_filter(key))
-                    .compile(dialect)?;
-                let sql: Arc<str> = compiled.sql.into();
-                self.get_sql.write().push((name, sql.clone()));
-                sql
-            }
-        };
+        let sql = self.get_sql.get_or_compile(dialect, || {
+            // The SQL does not depend on the values: they are bound.
+            self.select().where_(self.key_filter(key)).compile(dialect)
+        })?;
         Ok(Precompiled {
             sql,
             params: key.to_vec(),

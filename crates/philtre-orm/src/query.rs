@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use philtre::{Error, Expr, OrderBy, Result, Select};
 
+mod criteria;
+
+pub(crate) use criteria::{Criteria, MappedSelect};
+
 use crate::identity::IntoKey;
 use crate::mapping::{mapping, Mapped, Mapping};
 use crate::object::Obj;
@@ -50,7 +54,7 @@ use crate::session::Session;
 pub struct Query<'s, T> {
     source: Source<'s>,
     mapping: Result<Arc<Mapping>>,
-    select: Option<Select>,
+    criteria: Criteria,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -63,7 +67,7 @@ impl<T> fmt::Debug for Query<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Query")
             .field("type", &std::any::type_name::<T>())
-            .field("select", &self.select)
+            .field("criteria", &self.criteria)
             .finish_non_exhaustive()
     }
 }
@@ -93,24 +97,18 @@ impl<'s, T: Mapped> Query<'s, T> {
     }
 
     fn new(source: Source<'s>) -> Self {
-        let mapping = mapping::<T>();
-        let select = mapping.as_ref().ok().map(|m| m.select());
         Query {
             source,
-            mapping,
-            select,
+            mapping: mapping::<T>(),
+            criteria: Criteria::default(),
             _type: PhantomData,
         }
     }
 
-    fn with(mut self, f: impl FnOnce(Select) -> Select) -> Self {
-        self.select = self.select.map(f);
-        self
-    }
-
     /// Adds a condition (`AND`ed with earlier ones): `filter(users.c("name").eq("admin"))`.
-    pub fn filter(self, cond: Expr) -> Self {
-        self.with(|s| s.where_(cond))
+    pub fn filter(mut self, cond: Expr) -> Self {
+        self.criteria.filter(cond);
+        self
     }
 
     /// `column = value` on the mapped table: `filter_by("name", "admin")`. An unknown
@@ -127,31 +125,34 @@ impl<'s, T: Mapped> Query<'s, T> {
         }
     }
 
-    pub fn order_by(self, order: impl Into<OrderBy>) -> Self {
-        self.with(|s| s.order_by(order))
+    pub fn order_by(mut self, order: impl Into<OrderBy>) -> Self {
+        self.criteria.order_by.push(order.into());
+        self
     }
 
-    pub fn limit(self, n: u64) -> Self {
-        self.with(|s| s.limit(n))
+    pub fn limit(mut self, n: u64) -> Self {
+        self.criteria.limit = Some(n);
+        self
     }
 
-    pub fn offset(self, n: u64) -> Self {
-        self.with(|s| s.offset(n))
+    pub fn offset(mut self, n: u64) -> Self {
+        self.criteria.offset = Some(n);
+        self
     }
 
-    /// The `SELECT` this query runs.
-    pub fn statement(&self) -> Option<&Select> {
-        self.select.as_ref()
+    /// The `SELECT` this query runs (`None` when `T` is not mapped: running it says why).
+    pub fn statement(&self) -> Option<Select> {
+        let m = self.mapping.as_ref().ok()?;
+        Some(self.criteria.to_select(m))
     }
 
-    async fn parts(self) -> Result<(SessionRef<'s>, Arc<Mapping>, Select)> {
+    async fn parts(self) -> Result<(SessionRef<'s>, Arc<Mapping>, Criteria)> {
         let m = self.mapping?;
-        let select = self.select.unwrap_or_else(|| m.select());
         let session = match self.source {
             Source::Session(s) => SessionRef::Borrowed(s),
             Source::Scoped(r) => SessionRef::Scoped(r.session().await?),
         };
-        Ok((session, m, select))
+        Ok((session, m, self.criteria))
     }
 
     /// Every matching object.
@@ -160,14 +161,15 @@ impl<'s, T: Mapped> Query<'s, T> {
     /// NULL for a field that cannot hold one, say) ends the load with its error and
     /// leaves the objects of the rows before it in the session, as SQLAlchemy does.
     pub async fn all(self) -> Result<Vec<Obj<T>>> {
-        let (mut s, m, select) = self.parts().await?;
-        s.get().load_all::<T>(&m, select).await
+        let (mut s, m, criteria) = self.parts().await?;
+        s.get().load_all::<T>(criteria.on(&m)).await
     }
 
     /// The first matching object (`LIMIT 1`), or `None`.
     pub async fn first(self) -> Result<Option<Obj<T>>> {
-        let (mut s, m, select) = self.parts().await?;
-        let found = s.get().load_all::<T>(&m, select.limit(1)).await?;
+        let (mut s, m, mut criteria) = self.parts().await?;
+        criteria.limit = Some(1);
+        let found = s.get().load_all::<T>(criteria.on(&m)).await?;
         Ok(found.into_iter().next())
     }
 
@@ -178,12 +180,10 @@ impl<'s, T: Mapped> Query<'s, T> {
 
     /// One object or none; [`Error::MultipleResultsFound`] if more match.
     pub async fn one_or_none(self) -> Result<Option<Obj<T>>> {
-        let (mut s, m, mut select) = self.parts().await?;
-        if select.limit.is_none() {
-            // Two rows are enough to tell "more than one".
-            select = select.limit(2);
-        }
-        let mut found = s.get().load_all::<T>(&m, select).await?.into_iter();
+        let (mut s, m, mut criteria) = self.parts().await?;
+        // Two rows are enough to tell "more than one".
+        criteria.limit.get_or_insert(2);
+        let mut found = s.get().load_all::<T>(criteria.on(&m)).await?.into_iter();
         let first = found.next();
         if found.next().is_some() {
             return Err(Error::MultipleResultsFound);
@@ -200,14 +200,15 @@ impl<'s, T: Mapped> Query<'s, T> {
 
     /// How many rows match: `SELECT count(*) FROM (query)`.
     pub async fn count(self) -> Result<i64> {
-        let (mut s, _, select) = self.parts().await?;
-        s.get().count(select).await
+        let (mut s, m, criteria) = self.parts().await?;
+        s.get().count(criteria.to_select(&m)).await
     }
 
     /// Whether any row matches.
     pub async fn exists(self) -> Result<bool> {
-        let (mut s, _, select) = self.parts().await?;
-        let rows = s.get().query_raw(select.limit(1)).await?;
+        let (mut s, m, mut criteria) = self.parts().await?;
+        criteria.limit = Some(1);
+        let rows = s.get().query_raw(criteria.to_select(&m)).await?;
         Ok(!rows.rows().is_empty())
     }
 
@@ -221,25 +222,25 @@ impl<'s, T: Mapped> Query<'s, T> {
             .into_iter()
             .map(|(c, v)| (c.into(), v.into()))
             .collect();
-        let (mut s, m, select) = self.parts().await?;
-        let filter = bulk_filter(&select)?;
+        let (mut s, m, criteria) = self.parts().await?;
+        let filter = bulk_filter(criteria)?;
         s.get().bulk_update(&m, filter, values).await
     }
 
     /// Bulk `DELETE ... WHERE <filters>`; returns the rows deleted. Objects of the session
     /// among them become `Deleted`.
     pub async fn delete(self) -> Result<u64> {
-        let (mut s, m, select) = self.parts().await?;
-        let filter = bulk_filter(&select)?;
+        let (mut s, m, criteria) = self.parts().await?;
+        let filter = bulk_filter(criteria)?;
         s.get().bulk_delete(&m, filter).await
     }
 }
 
-fn bulk_filter(select: &Select) -> Result<Option<Expr>> {
-    if select.limit.is_some() || select.offset.is_some() || !select.order_by.is_empty() {
+fn bulk_filter(c: Criteria) -> Result<Option<Expr>> {
+    if c.limit.is_some() || c.offset.is_some() || !c.order_by.is_empty() {
         return Err(Error::InvalidStatement(
             "a bulk update or delete cannot have limit, offset or order_by".into(),
         ));
     }
-    Ok(select.where_.clone())
+    Ok(c.where_)
 }

@@ -14,6 +14,7 @@ use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
 use crate::mapping::{key_values, mapping, Mapped, Mapping};
 use crate::object::{typed, AnyObj, Membership, Obj, ObjectState};
+use crate::query::MappedSelect;
 
 impl Session {
     /// The object with this primary key: from the identity map without SQL when it is
@@ -149,12 +150,11 @@ impl Session {
     /// `Row` in between, and objects at once.
     pub(crate) async fn load_all<T: Mapped>(
         &mut self,
-        m: &Mapping,
-        stmt: Select,
+        stmt: MappedSelect<'_>,
     ) -> Result<Vec<Obj<T>>> {
         self.check_usable()?;
         self.autoflush().await?;
-        self.load_rows(m, stmt).await
+        self.load_rows(stmt.mapping(), &stmt).await
     }
 
     /// Runs a select that yields values, not objects (after an autoflush).
