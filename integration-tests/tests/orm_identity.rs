@@ -228,3 +228,23 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn a_null_key_finds_nothing_and_spoils_no_later_get(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        db.engine
+            .execute(users.insert().values(values! { "name" => "ann", "email" => "ann@x" }))
+            .await?;
+
+        let mut session = sessionmaker(&db.engine).session();
+        // The first get of a fresh mapping compiles the SQL that later gets reuse: a NULL
+        // key must not leave `IS NULL` there.
+        assert!(session.get::<User>(Value::Null).await?.is_none());
+        let ann = session.get::<User>(1).await?.expect("row 1");
+        assert_eq!(ann.read().name, "ann");
+        session.close().await?;
+        Ok(())
+    }
+}

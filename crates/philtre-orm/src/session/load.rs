@@ -34,6 +34,10 @@ impl Session {
                 values.len()
             )));
         }
+        if values.iter().any(philtre::Value::is_null) {
+            // `key = NULL` matches no row (SQLAlchemy warns and returns None too).
+            return Ok(None);
+        }
         let key = Key::new(TypeId::of::<T>(), values);
         if let Some(found) = self.identity_hit::<T>(&key) {
             return Ok(found);
