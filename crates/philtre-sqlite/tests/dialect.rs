@@ -2,7 +2,7 @@
 
 use philtre_core::types::*;
 use philtre_core::{
-    text, Column, CreateIndex, CreateTable, Executable, ForeignKey, InsertedKey, MetaData,
+    select, text, Column, CreateIndex, CreateTable, Executable, ForeignKey, InsertedKey, MetaData,
     ReferentialAction, SqlType, Table, Value,
 };
 use philtre_sqlite::SQLITE;
@@ -109,6 +109,134 @@ fn select_where_order_limit_offset() {
     );
     assert_eq!(c.params, [Value::Int(1), Value::from("a%")]);
     assert!(c.returns_rows);
+}
+
+/// `posts.user_id` references `users.id`; `tags` has a two-column key that
+/// `post_tags` references.
+fn blog() -> (Table, Table, Table, Table) {
+    let md = MetaData::new();
+    let users = users();
+    let posts = Table::new(
+        "posts",
+        &md,
+        [
+            Column::new("id", Integer).primary_key(),
+            Column::new("user_id", Integer).foreign_key("users.id"),
+            Column::new("title", Text),
+        ],
+    );
+    let tags = Table::new(
+        "tags",
+        &md,
+        [
+            Column::new("ns", Text).primary_key(),
+            Column::new("name", Text).primary_key(),
+        ],
+    );
+    let post_tags = Table::builder("post_tags")
+        .column(Column::new("post_id", Integer).foreign_key("posts.id"))
+        .column(Column::new("tag_ns", Text))
+        .column(Column::new("tag_name", Text))
+        .foreign_key(ForeignKey::new(
+            ["tag_ns", "tag_name"],
+            "tags",
+            ["ns", "name"],
+        ))
+        .build();
+    (users, posts, tags, post_tags)
+}
+
+#[test]
+fn joins_infer_from_and_on_from_the_foreign_keys() {
+    let (users, posts, tags, post_tags) = blog();
+    let sql = select([users.c("name"), posts.c("title")])
+        .where_(users.c("id").gt(1))
+        .to_sql(&SQLITE)
+        .expect("compiles");
+    assert_eq!(
+        sql,
+        "SELECT \"users\".\"name\", \"posts\".\"title\" FROM \"users\", \"posts\" \
+         WHERE \"users\".\"id\" > ?"
+    );
+    // FROM keeps the table it was given and adds none the joins name
+    let sql = select([users.c("name"), posts.c("title"), tags.c("name")])
+        .select_from(&users)
+        .outerjoin(&posts)
+        .join(&post_tags)
+        .join(&tags)
+        .to_sql(&SQLITE)
+        .expect("compiles");
+    assert_eq!(
+        sql,
+        "SELECT \"users\".\"name\", \"posts\".\"title\", \"tags\".\"name\" FROM \"users\" \
+         LEFT OUTER JOIN \"posts\" ON \"posts\".\"user_id\" = \"users\".\"id\" \
+         JOIN \"post_tags\" ON \"post_tags\".\"post_id\" = \"posts\".\"id\" \
+         JOIN \"tags\" ON \"post_tags\".\"tag_ns\" = \"tags\".\"ns\" \
+         AND \"post_tags\".\"tag_name\" = \"tags\".\"name\""
+    );
+    // an alias is joined under its own name
+    let author = users.alias("author");
+    let sql = select([posts.c("title"), author.c("name")])
+        .select_from(&posts)
+        .join(&author)
+        .to_sql(&SQLITE)
+        .expect("compiles");
+    assert_eq!(
+        sql,
+        "SELECT \"posts\".\"title\", \"author\".\"name\" FROM \"posts\" \
+         JOIN \"users\" AS \"author\" ON \"posts\".\"user_id\" = \"author\".\"id\""
+    );
+}
+
+#[test]
+fn a_join_with_no_or_two_foreign_keys_asks_for_join_on() {
+    let (users, _, tags, _) = blog();
+    let none = select([users.c("name")])
+        .select_from(&users)
+        .join(&tags)
+        .to_sql(&SQLITE)
+        .unwrap_err();
+    assert!(
+        matches!(&none, philtre_core::Error::InvalidStatement(m) if m.contains("no foreign key")),
+        "{none:?}"
+    );
+    let editors = Table::builder("edits")
+        .column(Column::new("author_id", Integer).foreign_key("users.id"))
+        .column(Column::new("editor_id", Integer).foreign_key("users.id"))
+        .build();
+    let two = select([users.c("name")])
+        .select_from(&users)
+        .join(&editors)
+        .to_sql(&SQLITE)
+        .unwrap_err();
+    assert!(
+        matches!(&two, philtre_core::Error::InvalidStatement(m) if m.contains("more than one")),
+        "{two:?}"
+    );
+    // join_on settles it
+    let sql = select([users.c("name")])
+        .select_from(&users)
+        .join_on(&editors, editors.c("editor_id").eq(users.c("id")))
+        .to_sql(&SQLITE)
+        .expect("compiles");
+    assert!(
+        sql.ends_with("JOIN \"edits\" ON \"edits\".\"editor_id\" = \"users\".\"id\""),
+        "{sql}"
+    );
+    // a foreign key naming a column its table lacks is reported, not written
+    let broken = Table::builder("broken")
+        .column(Column::new("user_id", Integer))
+        .foreign_key(ForeignKey::new(["user_ref"], "users", ["id"]))
+        .build();
+    let err = select([users.c("name")])
+        .select_from(&users)
+        .join(&broken)
+        .to_sql(&SQLITE)
+        .unwrap_err();
+    assert!(
+        matches!(&err, philtre_core::Error::NoSuchColumn { table, column } if table == "broken" && column == "user_ref"),
+        "{err:?}"
+    );
 }
 
 #[test]
