@@ -7,14 +7,51 @@ use crate::value::Value;
 use crate::SqlType;
 use crate::Table;
 
-/// A column of a table, as used in an expression.
+/// A column of a table, as used in an expression: made by [`Table::c`].
 #[derive(Debug, Clone)]
 pub struct ColumnRef {
-    /// `None` for a bare or alias-qualified name made with [`column()`].
-    pub table: Option<Table>,
-    /// Shared with the table's own copy of the name when the table has the column, so a
-    /// reference costs no allocation.
-    pub name: std::sync::Arc<str>,
+    table: Table,
+    name: RefName,
+}
+
+#[derive(Debug, Clone)]
+enum RefName {
+    /// The column's position in the table: a reference to a known column allocates and
+    /// counts nothing beyond the table handle.
+    At(usize),
+    /// A name the table does not have; compiling the statement reports it.
+    Unknown(Box<str>),
+}
+
+impl ColumnRef {
+    /// A reference to `table`'s column `name`, known or not.
+    pub(crate) fn new(table: Table, name: &str) -> ColumnRef {
+        let name = match table.columns().iter().position(|c| c.name == name) {
+            Some(i) => RefName::At(i),
+            None => RefName::Unknown(name.into()),
+        };
+        ColumnRef { table, name }
+    }
+
+    /// The table (or alias) the column is read from.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub fn name(&self) -> &str {
+        match &self.name {
+            RefName::At(_) => self.column().map_or("", |c| &c.name),
+            RefName::Unknown(name) => name,
+        }
+    }
+
+    /// The table's column, or `None` when the table has no column of that name.
+    pub fn column(&self) -> Option<&crate::Column> {
+        match self.name {
+            RefName::At(i) => self.table.columns().get(i),
+            RefName::Unknown(_) => None,
+        }
+    }
 }
 
 /// A binary operator.

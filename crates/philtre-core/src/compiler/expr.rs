@@ -191,18 +191,13 @@ impl SqlWriter<'_> {
 
     /// `"table"."column"`, checking that the table has the column.
     pub(crate) fn column_ref(&mut self, c: &ColumnRef) -> Result<()> {
-        match &c.table {
-            Some(t) => {
-                if t.column(&c.name).is_none() {
-                    return Err(Error::NoSuchColumn {
-                        table: t.name().to_owned(),
-                        column: c.name.to_string(),
-                    });
-                }
-                self.qualified(t.ref_name(), &c.name);
-            }
-            None => self.ident(&c.name),
-        }
+        let Some(column) = c.column() else {
+            return Err(Error::NoSuchColumn {
+                table: c.table().name().to_owned(),
+                column: c.name().to_owned(),
+            });
+        };
+        self.qualified(c.table().ref_name(), &column.name);
         Ok(())
     }
 }
@@ -217,8 +212,8 @@ fn check_comparison(a: &Expr, b: &Expr) -> Result<()> {
 
 /// Checks that `value` may be bound to column `c` (unknown columns are reported elsewhere).
 pub(crate) fn check_bind(c: &ColumnRef, value: &Value) -> Result<()> {
-    match &c.table {
-        Some(table) => table.check_value(&c.name, value),
+    match c.column() {
+        Some(column) => c.table().check_column_value(column, value),
         None => Ok(()),
     }
 }

@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Expr, OrderBy};
 use crate::stmt::{FromItem, Join, JoinKind, Select};
 use crate::Table;
+use smallvec::SmallVec;
 
 impl SqlWriter<'_> {
     /// Writes a whole `SELECT` (also used for subqueries).
@@ -21,13 +22,17 @@ impl SqlWriter<'_> {
         let from = from_items(s);
         if !from.is_empty() {
             self.push(" FROM ");
-            self.list(&from, ", ", |w, item| w.write_from_item(item))?;
+            self.list(&from, ", ", |w, item| match item {
+                FromRef::Item(item) => w.write_from_item(item),
+                FromRef::Table(t) => w.write_table(t),
+            })?;
         }
-        let mut left: Vec<Table> = from.iter().filter_map(|f| f.table().cloned()).collect();
+        // The tables a join's inferred ON clause may refer to: those before it.
+        let mut left: Tables<'_> = from.iter().filter_map(FromRef::table).collect();
         for join in &s.joins {
             self.join(join, &left)?;
             if let Some(t) = join.target.table() {
-                left.push(t.clone());
+                left.push(t);
             }
         }
         self.where_clause(s.where_.as_ref())?;
@@ -74,15 +79,18 @@ impl SqlWriter<'_> {
         }
     }
 
+    fn write_table(&mut self, t: &Table) -> Result<()> {
+        self.ident(t.name());
+        if let Some(alias) = t.alias_name() {
+            self.push(" AS ");
+            self.ident(alias);
+        }
+        Ok(())
+    }
+
     fn write_from_item(&mut self, item: &FromItem) -> Result<()> {
         match item {
-            FromItem::Table(t) => {
-                self.ident(t.name());
-                if let Some(alias) = t.alias_name() {
-                    self.push(" AS ");
-                    self.ident(alias);
-                }
-            }
+            FromItem::Table(t) => self.write_table(t)?,
             FromItem::Subquery(select, alias) => {
                 self.push("(");
                 self.select(select)?;
@@ -93,7 +101,7 @@ impl SqlWriter<'_> {
         Ok(())
     }
 
-    fn join(&mut self, join: &Join, left: &[Table]) -> Result<()> {
+    fn join(&mut self, join: &Join, left: &[&Table]) -> Result<()> {
         self.push(match join.kind {
             JoinKind::Inner => " JOIN ",
             JoinKind::Left => " LEFT OUTER JOIN ",
@@ -102,45 +110,109 @@ impl SqlWriter<'_> {
         self.push(" ON ");
         match (&join.on, &join.target) {
             (Some(on), _) => self.expr(on),
-            (None, FromItem::Table(right)) => self.expr(&infer_join_condition(left, right)?),
+            (None, FromItem::Table(right)) => self.inferred_join_condition(left, right),
             (None, FromItem::Subquery(_, alias)) => Err(Error::InvalidStatement(format!(
                 "a join to subquery {alias:?} needs an explicit ON condition (join_on)"
             ))),
+        }
+    }
+
+    /// The ON clause from the single foreign key between `right` and the tables on the left:
+    /// `child.c1 = parent.p1 AND ...`.
+    fn inferred_join_condition(&mut self, left: &[&Table], right: &Table) -> Result<()> {
+        let mut links = left.iter().flat_map(|&l| {
+            let down = right
+                .foreign_keys()
+                .iter()
+                .filter(move |fk| fk.ref_table == l.name())
+                .map(move |fk| (right, l, fk));
+            let up = l
+                .foreign_keys()
+                .iter()
+                .filter(move |fk| fk.ref_table == right.name())
+                .map(move |fk| (l, right, fk));
+            down.chain(up)
+        });
+        let (child, parent, fk) = match (links.next(), links.next()) {
+            (Some(link), None) => link,
+            (None, _) => {
+                return Err(Error::InvalidStatement(format!(
+                    "no foreign key links {:?} to the tables before it; use join_on",
+                    right.name()
+                )))
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidStatement(format!(
+                    "more than one foreign key links {:?} to the tables before it; use join_on",
+                    right.name()
+                )))
+            }
+        };
+        let pairs = fk.columns.iter().zip(&fk.ref_columns);
+        self.list(pairs, " AND ", |w, (c, p)| {
+            w.table_column(child, c)?;
+            w.push(" = ");
+            w.table_column(parent, p)
+        })
+    }
+
+    /// `"table"."column"` for a column named by the schema (a foreign key's), checked.
+    fn table_column(&mut self, t: &Table, name: &str) -> Result<()> {
+        if t.column(name).is_none() {
+            return Err(Error::NoSuchColumn {
+                table: t.name().to_owned(),
+                column: name.to_owned(),
+            });
+        }
+        self.qualified(t.ref_name(), name);
+        Ok(())
+    }
+}
+
+/// A few tables, on the stack: a select names one to three.
+type Tables<'a> = SmallVec<[&'a Table; 4]>;
+
+/// An item of a FROM clause: given by the statement, or inferred from a column's table.
+enum FromRef<'a> {
+    Item(&'a FromItem),
+    Table(&'a Table),
+}
+
+impl<'a> FromRef<'a> {
+    fn table(&self) -> Option<&'a Table> {
+        match *self {
+            FromRef::Item(item) => item.table(),
+            FromRef::Table(t) => Some(t),
         }
     }
 }
 
 /// The explicit FROM items, then the tables of the select list not already named in a
 /// FROM or JOIN, in order of first appearance.
-fn from_items(s: &Select) -> Vec<FromItem> {
-    let mut items = s.from.clone();
-    let named = |items: &[FromItem], t: &Table| {
-        items
+fn from_items(s: &Select) -> SmallVec<[FromRef<'_>; 4]> {
+    let mut items: SmallVec<[FromRef<'_>; 4]> = s.from.iter().map(FromRef::Item).collect();
+    let named = |t: &Table| {
+        s.from
             .iter()
             .any(|f| f.table().is_some_and(|x| x.same_as(t)))
             || s.joins
                 .iter()
                 .any(|j| j.target.table().is_some_and(|x| x.same_as(t)))
     };
-    let mut tables = Vec::new();
+    let mut tables = Tables::new();
     for c in &s.columns {
         collect_tables(c, &mut tables);
     }
-    for t in tables {
-        if !named(&items, &t) {
-            items.push(FromItem::Table(t));
-        }
-    }
+    items.extend(tables.into_iter().filter(|t| !named(t)).map(FromRef::Table));
     items
 }
 
-fn collect_tables(e: &Expr, out: &mut Vec<Table>) {
+fn collect_tables<'a>(e: &'a Expr, out: &mut Tables<'a>) {
     match e {
         Expr::Column(c) => {
-            if let Some(t) = &c.table {
-                if !out.iter().any(|x| x.same_as(t)) {
-                    out.push(t.clone());
-                }
+            let t = c.table();
+            if !out.iter().any(|x| x.same_as(t)) {
+                out.push(t);
             }
         }
         Expr::Binary(l, _, r) | Expr::ILike(l, r, _) => {
@@ -165,42 +237,5 @@ fn collect_tables(e: &Expr, out: &mut Vec<Table>) {
             }
         }
         _ => {}
-    }
-}
-
-/// The ON clause from the single foreign key between `right` and the tables on the left.
-fn infer_join_condition(left: &[Table], right: &Table) -> Result<Expr> {
-    let mut found = Vec::new();
-    for l in left {
-        for fk in right
-            .foreign_keys()
-            .iter()
-            .filter(|fk| fk.ref_table == l.name())
-        {
-            found.push((right, l, fk));
-        }
-        for fk in l
-            .foreign_keys()
-            .iter()
-            .filter(|fk| fk.ref_table == right.name())
-        {
-            found.push((l, right, fk));
-        }
-    }
-    match found.as_slice() {
-        [(child, parent, fk)] => {
-            let pairs = fk.columns.iter().zip(&fk.ref_columns);
-            Ok(crate::expr::and_(
-                pairs.map(|(c, p)| child.c(c).eq(parent.c(p))),
-            ))
-        }
-        [] => Err(Error::InvalidStatement(format!(
-            "no foreign key links {:?} to the tables before it; use join_on",
-            right.name()
-        ))),
-        _ => Err(Error::InvalidStatement(format!(
-            "more than one foreign key links {:?} to the tables before it; use join_on",
-            right.name()
-        ))),
     }
 }

@@ -28,10 +28,8 @@ pub struct Table {
 #[derive(Debug, PartialEq)]
 struct TableData {
     name: String,
+    /// Never changed once built: a [`ColumnRef`] holds a column's position in it.
     columns: Vec<Column>,
-    /// The columns' names, which every [`Table::c`] reference to a column shares: building
-    /// an expression allocates no name.
-    column_names: Vec<Arc<str>>,
     primary_key: Vec<String>,
     uniques: Vec<UniqueConstraint>,
     foreign_keys: Vec<ForeignKey>,
@@ -122,14 +120,7 @@ impl Table {
     /// An unknown name is reported when the statement is compiled
     /// ([`Error::NoSuchColumn`](crate::Error::NoSuchColumn)), so building stays infallible.
     pub fn c(&self, name: &str) -> Expr {
-        let name = match self.data.column_names.iter().find(|n| ***n == *name) {
-            Some(known) => known.clone(),
-            None => Arc::from(name),
-        };
-        Expr::Column(ColumnRef {
-            table: Some(self.clone()),
-            name,
-        })
+        Expr::Column(ColumnRef::new(self.clone(), name))
     }
 
     /// Checks that `value` may be bound to `column`: [`Error::TypeMismatch`] naming the
@@ -291,7 +282,6 @@ impl TableBuilder {
         Table {
             data: Arc::new(TableData {
                 name: self.name,
-                column_names: self.columns.iter().map(|c| Arc::from(&*c.name)).collect(),
                 columns: self.columns,
                 primary_key: self.primary_key,
                 uniques: self.uniques,
@@ -313,31 +303,34 @@ impl TableBuilder {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use crate::expr::Expr;
     use crate::types::{Integer, Text};
     use crate::{Column, MetaData, Table};
 
-    fn name_of(e: &Expr) -> &Arc<str> {
+    fn column_of(e: &Expr) -> &crate::expr::ColumnRef {
         match e {
-            Expr::Column(c) => &c.name,
+            Expr::Column(c) => c,
             other => panic!("not a column: {other:?}"),
         }
     }
 
     #[test]
-    fn column_references_share_the_tables_names() {
+    fn column_references_point_at_the_tables_columns() {
         let t = Table::new(
             "t",
             &MetaData::new(),
             [Column::new("id", Integer), Column::new("name", Text)],
         );
-        let (a, b) = (t.c("name"), t.c("name"));
-        assert!(Arc::ptr_eq(name_of(&a), name_of(&b)));
-        assert_eq!(&**name_of(&a), "name");
+        let name = t.c("name");
+        let c = column_of(&name);
+        assert_eq!(c.name(), "name");
+        assert!(std::ptr::eq(c.column().expect("known"), &t.columns()[1]));
+        assert!(c.table().same_as(&t));
         // an unknown name still makes a reference (compiling reports it)
-        assert_eq!(&**name_of(&t.c("nope")), "nope");
+        let nope = t.c("nope");
+        assert_eq!(column_of(&nope).name(), "nope");
+        assert!(column_of(&nope).column().is_none());
     }
 
     #[test]

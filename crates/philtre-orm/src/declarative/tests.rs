@@ -183,8 +183,8 @@ fn typed_columns_build_expressions_on_the_model_table() {
     let Expr::Column(c) = *lhs else {
         panic!("the column")
     };
-    assert_eq!(&*c.name, "title");
-    assert!(c.table.expect("qualified").same_as(BlogPost::table_ref()));
+    assert_eq!(c.name(), "title");
+    assert!(c.table().same_as(BlogPost::table_ref()));
     assert!(matches!(*rhs, Expr::Bind(Value::Text(ref s)) if s == "Hello"));
     assert!(matches!(
         BlogPost::body.eq(None::<String>),
