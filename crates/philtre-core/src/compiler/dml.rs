@@ -216,10 +216,7 @@ impl SqlWriter<'_> {
             w.push(" = ");
             w.value_for(&up.table, column, value)
         })?;
-        if let Some(cond) = &up.where_ {
-            self.push(" WHERE ");
-            self.expr(cond)?;
-        }
+        self.where_clause(up.where_.as_ref())?;
         if !up.returning.is_empty() {
             self.returning(&up.returning)?;
         }
@@ -229,10 +226,7 @@ impl SqlWriter<'_> {
     pub(crate) fn delete(&mut self, del: &Delete) -> Result<()> {
         self.push("DELETE FROM ");
         self.ident(del.table.name());
-        if let Some(cond) = &del.where_ {
-            self.push(" WHERE ");
-            self.expr(cond)?;
-        }
+        self.where_clause(del.where_.as_ref())?;
         if !del.returning.is_empty() {
             self.returning(&del.returning)?;
         }

@@ -24,7 +24,10 @@ impl SqlWriter<'_> {
             self.push(" FROM ");
             self.list(&from, ", ", |w, item| match item {
                 FromRef::Item(item) => w.write_from_item(item),
-                FromRef::Table(t) => w.write_table(t),
+                FromRef::Table(t) => {
+                    w.write_table(t);
+                    Ok(())
+                }
             })?;
         }
         // The tables a join's inferred ON clause may refer to: those before it.
@@ -50,7 +53,8 @@ impl SqlWriter<'_> {
     }
 
     /// ` WHERE cond`, or nothing. Public, with the two below, for statements whose
-    /// `SELECT ... FROM` part was compiled once and kept (the ORM's queries).
+    /// `SELECT ... FROM` part was compiled once and kept (the ORM's queries); also used by
+    /// UPDATE and DELETE.
     pub fn where_clause(&mut self, cond: Option<&Expr>) -> Result<()> {
         if let Some(cond) = cond {
             self.push(" WHERE ");
@@ -79,18 +83,18 @@ impl SqlWriter<'_> {
         }
     }
 
-    fn write_table(&mut self, t: &Table) -> Result<()> {
+    /// `"name"`, or `"name" AS "alias"`.
+    fn write_table(&mut self, t: &Table) {
         self.ident(t.name());
         if let Some(alias) = t.alias_name() {
             self.push(" AS ");
             self.ident(alias);
         }
-        Ok(())
     }
 
     fn write_from_item(&mut self, item: &FromItem) -> Result<()> {
         match item {
-            FromItem::Table(t) => self.write_table(t)?,
+            FromItem::Table(t) => self.write_table(t),
             FromItem::Subquery(select, alias) => {
                 self.push("(");
                 self.select(select)?;
