@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use philtre::{OrmError, Result, Table, Value};
+use smallvec::SmallVec;
 
 use super::Session;
 use crate::identity::{Key, KeyDisplay};
@@ -19,7 +20,7 @@ pub(crate) struct Step {
     pub(crate) values: Vec<Value>,
     /// The positions of the columns the statement writes: for an update, those that
     /// changed; for an insert, those it names (see `insert_columns`).
-    pub(crate) changed: Vec<usize>,
+    pub(crate) changed: Columns,
     /// For an insert: whether a column is left to its default (the row is read back).
     pub(crate) defaulted: bool,
     /// For an update or delete: the identity in the database now.
@@ -28,6 +29,10 @@ pub(crate) struct Step {
     /// written, the object is in step with the database.
     pub(crate) writes: u64,
 }
+
+/// Column positions, on the stack for tables of up to 8 columns: a flush of many objects
+/// makes one list per object.
+pub(crate) type Columns = SmallVec<[usize; 8]>;
 
 #[derive(Default)]
 pub(crate) struct Plan {
@@ -124,7 +129,7 @@ impl Session {
                     obj: obj.clone(),
                     mapping,
                     values,
-                    changed: Vec::new(),
+                    changed: Columns::new(),
                     defaulted: false,
                     key,
                     writes: 0,
@@ -136,7 +141,7 @@ impl Session {
             let values = checked_len(&mapping, obj.values()?)?;
             // Compared in place: while the object is written, only a flush replaces its
             // snapshot.
-            let changed: Vec<usize> = match &obj.meta().lock().snapshot {
+            let changed: Columns = match &obj.meta().lock().snapshot {
                 Some(old) => (0..values.len())
                     .filter(|&i| old.get(i) != values.get(i))
                     .collect(),
@@ -244,8 +249,8 @@ pub(crate) fn key_for(mapping: &Mapping, values: &[Value]) -> Key {
 /// for a column with a default, is left out so that the database (or the default) fills
 /// it. Also whether a default is used (the row is read back then). Worked out once per
 /// object when the flush is planned: grouping compares it between neighbours.
-fn insert_columns(m: &Mapping, values: &[Value]) -> (Vec<usize>, bool) {
-    let mut cols = Vec::with_capacity(values.len());
+fn insert_columns(m: &Mapping, values: &[Value]) -> (Columns, bool) {
+    let mut cols = Columns::new();
     let mut defaulted = false;
     for (i, (name, value)) in m.columns.iter().zip(values).enumerate() {
         if value.is_null() {
