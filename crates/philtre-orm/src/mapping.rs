@@ -409,8 +409,20 @@ impl Mapping {
         for (&i, v) in self.pk.iter().zip(key) {
             self.table.check_value(&self.columns[i], v)?;
         }
+        if key.iter().any(Value::is_null) {
+            // `= NULL` is written `IS NULL`, which binds nothing: text for this key alone,
+            // not to be kept for others.
+            let compiled = self
+                .select()
+                .where_(self.key_filter(key))
+                .compile(dialect)?;
+            return Ok(Precompiled {
+                sql: compiled.sql.into(),
+                params: compiled.params,
+            });
+        }
         let sql = self.get_sql.get_or_compile(dialect, || {
-            // The SQL does not depend on the values: they are bound.
+            // The SQL does not depend on the (non-NULL) values: they are bound.
             self.select().where_(self.key_filter(key)).compile(dialect)
         })?;
         Ok(Precompiled {
@@ -437,5 +449,53 @@ impl Mapping {
     /// A row of the mapped columns.
     pub(crate) fn row(&self, values: Vec<Value>) -> Row {
         Row::new(self.columns.clone(), values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use philtre::{create_engine, Column, Executable, MetaData, Table, Value};
+
+    use super::Mapping;
+
+    #[derive(Debug)]
+    struct Tag {
+        name: Option<String>,
+    }
+
+    impl super::Mapped for Tag {
+        const COLUMNS: &'static [&'static str] = &["name"];
+        fn from_row(row: &philtre::Row) -> crate::Result<Self> {
+            Ok(Tag { name: row.get(0)? })
+        }
+        fn to_values(&self) -> Vec<Value> {
+            crate::field_values![self.name]
+        }
+    }
+
+    #[test]
+    fn a_null_key_does_not_become_the_kept_get_statement() {
+        let engine = create_engine("sqlite://").unwrap();
+        let d = engine.dialect();
+        let tags = Table::new(
+            "tags",
+            &MetaData::new(),
+            [Column::new("name", philtre::types::Text).primary_key()],
+        );
+        let m = Mapping::build::<Tag>(tags).unwrap();
+        let null = m
+            .get_statement(d, &[Value::Null])
+            .unwrap()
+            .compile(d)
+            .unwrap();
+        assert!(null.sql.ends_with("IS NULL"), "{}", null.sql);
+        assert!(null.params.is_empty());
+        let named = m
+            .get_statement(d, &[Value::from("a")])
+            .unwrap()
+            .compile(d)
+            .unwrap();
+        assert!(named.sql.ends_with("= ?"), "{}", named.sql);
+        assert_eq!(named.params, [Value::from("a")]);
     }
 }
