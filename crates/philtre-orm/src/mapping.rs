@@ -409,22 +409,18 @@ impl Mapping {
         for (&i, v) in self.pk.iter().zip(key) {
             self.table.check_value(&self.columns[i], v)?;
         }
+        let compile = || self.select().where_(self.key_filter(key)).compile(dialect);
         if key.iter().any(Value::is_null) {
             // `= NULL` is written `IS NULL`, which binds nothing: text for this key alone,
             // not to be kept for others.
-            let compiled = self
-                .select()
-                .where_(self.key_filter(key))
-                .compile(dialect)?;
+            let compiled = compile()?;
             return Ok(Precompiled {
                 sql: compiled.sql.into(),
                 params: compiled.params,
             });
         }
-        let sql = self.get_sql.get_or_compile(dialect, || {
-            // The SQL does not depend on the (non-NULL) values: they are bound.
-            self.select().where_(self.key_filter(key)).compile(dialect)
-        })?;
+        // Otherwise the text does not depend on the values: they are bound.
+        let sql = self.get_sql.get_or_compile(dialect, compile)?;
         Ok(Precompiled {
             sql,
             params: key.to_vec(),
