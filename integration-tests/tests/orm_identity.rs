@@ -248,3 +248,48 @@ backend_test! {
         Ok(())
     }
 }
+
+// A changed primary key is UPDATEd with the object's other changes, and the identity map
+// follows it: the new key finds the same object, the old one finds nothing. A rollback
+// puts the old key and values back.
+backend_test! {
+    async fn a_changed_primary_key_moves_the_object_in_the_identity_map(db) {
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        let mut session = sessionmaker(&db.engine).autoflush(false).session();
+        let objs = session.add_all([User::new("ann", "ann@x"), User::new("bob", "bob@x")])?;
+        session.commit().await?;
+        let (ann, bob) = (objs[0].clone(), objs[1].clone());
+        let (old, bob_id) = (ann.read().id.unwrap(), bob.read().id.unwrap());
+        let new = old + 100;
+        {
+            let mut a = ann.write();
+            a.id = Some(new);
+            a.name = "anna".into();
+        }
+        bob.write().name = "robert".into();
+        session.flush().await?;
+        let found = session.get::<User>(new).await?.unwrap();
+        assert!(Obj::ptr_eq(&found, &ann));
+        assert!(session.get::<User>(old).await?.is_none());
+        let rows = session
+            .execute(users.select().order_by(users.c("id")))
+            .await?
+            .all();
+        let got: Vec<(i64, String)> = rows
+            .iter()
+            .map(|r| Ok((r.get("id")?, r.get("name")?)))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(got, [(bob_id, "robert".to_owned()), (new, "anna".to_owned())]);
+
+        session.rollback().await?;
+        assert_eq!((ann.read().id, ann.read().name.as_str()), (Some(old), "ann"));
+        let again = session.get::<User>(old).await?.unwrap();
+        assert!(Obj::ptr_eq(&again, &ann));
+        assert!(session.get::<User>(new).await?.is_none());
+        assert_eq!(bob.read().name, "bob");
+        session.close().await?;
+        Ok(())
+    }
+}

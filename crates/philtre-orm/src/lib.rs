@@ -111,6 +111,7 @@
 // The derive names this crate `::philtre_orm`, also in its own tests.
 extern crate self as philtre_orm;
 
+mod changes;
 pub mod declarative;
 mod dialect_sql;
 mod identity;
@@ -121,6 +122,7 @@ mod query;
 mod scoped;
 mod session;
 
+pub use changes::Changes;
 pub use identity::IntoKey;
 pub use maker::{sessionmaker, SessionMaker};
 pub use mapping::{generated_key, mapper, Mapped, Mapping};
@@ -137,9 +139,9 @@ pub use philtre_macros::Model;
 
 /// philtre's prelude plus the ORM: one import for the walkthroughs.
 pub mod prelude {
-    pub use crate::{declarative_base, field_values};
+    pub use crate::{declarative_base, field_changes, field_values};
     pub use crate::{
-        mapper, scoped_session, sessionmaker, Col, DeclarativeBase, Mapped, Model, Obj,
+        mapper, scoped_session, sessionmaker, Changes, Col, DeclarativeBase, Mapped, Model, Obj,
         ObjectState, OrmError, Query, QueryProperty, ScopedSession, Session, SessionMaker,
     };
     pub use philtre::prelude::*;

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::{Arc, LazyLock, OnceLock};
 
+use crate::changes::Changes;
 use crate::dialect_sql::DialectSql;
 use parking_lot::RwLock;
 use philtre::{
@@ -143,6 +144,55 @@ pub trait Mapped: Send + Sync + Sized + 'static {
 
     /// The column values, in [`COLUMNS`](Self::COLUMNS) order.
     fn to_values(&self) -> Vec<Value>;
+
+    /// The columns whose values differ from `snapshot` (values in
+    /// [`COLUMNS`](Self::COLUMNS) order, as the database has them; a column past its end
+    /// counts as changed), with this object's values for them: what a flush UPDATEs.
+    ///
+    /// The default compares [`to_values`](Self::to_values) ([`Changes::between`]), a copy
+    /// of every field. `#[derive(Model)]` compares field by field and copies only the
+    /// changed ones, and so can a hand-written mapping, in one line
+    /// ([`field_changes!`](crate::field_changes)):
+    ///
+    /// ```
+    /// # use philtre_orm::prelude::*;
+    /// # use philtre_orm::{field_changes, Changes};
+    /// # struct User { id: Option<i64>, name: String, email: String }
+    /// # impl Mapped for User {
+    /// #     const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+    /// #     fn from_row(row: &Row) -> philtre_orm::Result<Self> {
+    /// #         Ok(User { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
+    /// #     }
+    /// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name, self.email] }
+    /// fn changes(&self, snapshot: &[Value]) -> philtre_orm::Result<Changes> {
+    ///     Ok(field_changes!(snapshot; self.id, self.name, self.email))
+    /// }
+    /// # }
+    /// let user = User { id: Some(1), name: "root".into(), email: "admin@x".into() };
+    /// let snapshot = [Value::Int(1), Value::from("admin"), Value::from("admin@x")];
+    /// let changes = user.changes(&snapshot)?;
+    /// assert_eq!(changes.columns(), &[1]);
+    /// assert_eq!(changes.values(), &[Value::from("root")]);
+    /// # Ok::<(), philtre_orm::Error>(())
+    /// ```
+    fn changes(&self, snapshot: &[Value]) -> Result<Changes> {
+        let values = self.to_values();
+        if values.len() != Self::COLUMNS.len() {
+            return Err(OrmError::InvalidMapping {
+                type_name: short_type_name::<Self>(),
+                table: Self::table()
+                    .map(|t| t.name().to_owned())
+                    .unwrap_or_default(),
+                reason: format!(
+                    "to_values gave {} values for {} columns",
+                    values.len(),
+                    Self::COLUMNS.len()
+                ),
+            }
+            .into());
+        }
+        Ok(Changes::between(values, snapshot))
+    }
 
     /// Stores the primary key the database generated (values in the table's primary-key
     /// order). The default rebuilds the object through [`from_values`](Self::from_values)
@@ -378,6 +428,30 @@ impl Mapping {
     /// for a single-column key.
     pub(crate) fn key_values(&self, values: &[Value]) -> crate::identity::KeyValues {
         key_values(&self.pk, values)
+    }
+
+    /// The identity after an UPDATE set the columns `changed` to `values`: `None` when it
+    /// set no key column, and the identity is `old` still.
+    pub(crate) fn key_after(
+        &self,
+        old: &crate::identity::Key,
+        changed: &[usize],
+        values: &[Value],
+    ) -> Option<crate::identity::Key> {
+        if !self.pk.iter().any(|i| changed.contains(i)) {
+            return None;
+        }
+        let mut key = old.values.to_vec();
+        for (part, i) in key.iter_mut().zip(&self.pk) {
+            if let Some(value) = changed
+                .iter()
+                .position(|c| c == i)
+                .and_then(|j| values.get(j))
+            {
+                *part = value.clone();
+            }
+        }
+        Some(crate::identity::Key::new(self.type_id, key))
     }
 
     /// Writes key values into a full list of column values.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 use philtre::{OrmError, Result, Row, Value};
 
+use crate::changes::Changes;
 use crate::identity::{Key, KeyValues};
 use crate::mapping::{mapping, short_type_name, Mapped, Mapping};
 
@@ -324,6 +325,9 @@ pub(crate) trait AnyObj: Send + Sync {
     fn type_name(&self) -> &'static str;
     /// `to_values()`, without waiting for a guard held elsewhere.
     fn values(&self) -> Result<Vec<Value>>;
+    /// [`Mapped::changes`] against `snapshot` (every column without one), without waiting
+    /// for a guard held elsewhere.
+    fn changes(&self, snapshot: Option<&[Value]>) -> Result<Changes>;
     /// Replaces the value with one built from `row`.
     fn load(&self, row: Row) -> Result<()>;
     fn set_key(&self, key: &[Value]) -> Result<()>;
@@ -361,6 +365,12 @@ impl<T: Mapped> AnyObj for Cell<T> {
             .try_read()
             .ok_or_else(|| locked::<T>())?
             .to_values())
+    }
+    fn changes(&self, snapshot: Option<&[Value]>) -> Result<Changes> {
+        self.value
+            .try_read()
+            .ok_or_else(|| locked::<T>())?
+            .changes(snapshot.unwrap_or_default())
     }
     fn load(&self, row: Row) -> Result<()> {
         let fresh = T::from_owned_row(row)?;

@@ -31,6 +31,12 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
         quote_spanned!(ty.span()=> #name: (#p::field::<#ty>().raw)(&mut *row, #i)?)
     });
     let to_values = def.fields.iter().map(|f| field_value(def, &f.ident, &f.ty));
+    let compare = def.fields.iter().enumerate().map(|(i, f)| {
+        let (name, ty) = (&f.ident, &f.ty);
+        let i = Literal::usize_suffixed(i);
+        let field = private_at(def, ty.span());
+        quote_spanned!(ty.span()=> #p::compare(&mut changes, #i, &self.#name, snapshot, #field::field::<#ty>());)
+    });
     let key_values = def.primary_key().map(|f| field_value(def, &f.ident, &f.ty));
     let set_key = def.primary_key().enumerate().map(|(i, f)| {
         let (name, ty) = (&f.ident, &f.ty);
@@ -71,6 +77,12 @@ pub fn mapped_impl(def: &ModelDef) -> TokenStream {
 
             fn to_values(&self) -> ::std::vec::Vec<#p::Value> {
                 ::std::vec![#(#to_values),*]
+            }
+
+            fn changes(&self, snapshot: &[#p::Value]) -> #p::Result<#p::Changes> {
+                let mut changes = <#p::Changes as ::std::default::Default>::default();
+                #(#compare)*
+                ::std::result::Result::Ok(changes)
             }
 
             fn set_generated_key(&mut self, key: &[#p::Value]) -> #p::Result<()> {

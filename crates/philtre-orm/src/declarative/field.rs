@@ -32,6 +32,50 @@ pub trait SqlField: Into<Value> + FromValue + Clone + Send + Sync + 'static {
     const NULLABLE: bool;
     /// The type without its `Option`: columns compare when their bases agree.
     type Base: SqlField;
+
+    /// Whether `value` is this field's value (`Value::from(self.clone()) == *value`),
+    /// found without building a `Value`: flush compares every field of a written object.
+    fn eq_value(&self, value: &Value) -> bool;
+}
+
+/// [`SqlField::eq_value`] of a base type, by the `Value` variant it converts to.
+macro_rules! eq_value {
+    ($($field:ty => $variant:ident($v:ident) => $eq:expr;)*) => {$(
+        impl EqValue for $field {
+            fn eq_value(&self, value: &Value) -> bool {
+                #[allow(clippy::float_cmp)]
+                match value {
+                    Value::$variant($v) => $eq(self),
+                    _ => false,
+                }
+            }
+        }
+    )*};
+}
+
+trait EqValue {
+    fn eq_value(&self, value: &Value) -> bool;
+}
+
+eq_value! {
+    bool => Bool(v) => |f: &bool| f == v;
+    i8 => Int(v) => |f: &i8| i64::from(*f) == *v;
+    i16 => Int(v) => |f: &i16| i64::from(*f) == *v;
+    i32 => Int(v) => |f: &i32| i64::from(*f) == *v;
+    i64 => Int(v) => |f: &i64| f == v;
+    u8 => Int(v) => |f: &u8| i64::from(*f) == *v;
+    u16 => Int(v) => |f: &u16| i64::from(*f) == *v;
+    u32 => Int(v) => |f: &u32| i64::from(*f) == *v;
+    f32 => Float(v) => |f: &f32| f64::from(*f) == *v;
+    f64 => Float(v) => |f: &f64| f == v;
+    String => Text(v) => |f: &String| f == v;
+    Vec<u8> => Bytes(v) => |f: &Vec<u8>| f == v;
+    Decimal => Decimal(v) => |f: &Decimal| f == v;
+    NaiveDate => Date(v) => |f: &NaiveDate| f == v;
+    NaiveTime => Time(v) => |f: &NaiveTime| f == v;
+    NaiveDateTime => DateTime(v) => |f: &NaiveDateTime| f == v;
+    Uuid => Uuid(v) => |f: &Uuid| f == v;
+    serde_json::Value => Json(v) => |f: &serde_json::Value| f == v;
 }
 
 /// Fields that take `length = n`: `String` and `Option<String>`.
@@ -112,11 +156,20 @@ macro_rules! field_types {
             const SQL_TYPE: SqlType = $sql;
             const NULLABLE: bool = false;
             type Base = $field;
+            fn eq_value(&self, value: &Value) -> bool {
+                EqValue::eq_value(self, value)
+            }
         }
         impl SqlField for Option<$field> {
             const SQL_TYPE: SqlType = $sql;
             const NULLABLE: bool = true;
             type Base = $field;
+            fn eq_value(&self, value: &Value) -> bool {
+                match self {
+                    Some(field) => EqValue::eq_value(field, value),
+                    None => value.is_null(),
+                }
+            }
         }
         impl OptionField for Option<$field> {}
         $(

@@ -9,6 +9,7 @@ pub use philtre::{
     types, Column, Error, RawRow, ReferentialAction, Result, Row, SqlType, Table, Value,
 };
 
+pub use crate::changes::Changes;
 pub use crate::declarative::base::{DeclarativeBase, ModelEntry};
 pub use crate::declarative::column::Col;
 pub use crate::declarative::field::{
@@ -47,6 +48,8 @@ pub struct FieldOps<T> {
     pub get: fn(&Row, usize) -> Result<T>,
     /// The field's value, for `to_values`.
     pub value: fn(&T) -> Value,
+    /// Whether a value is the field's, for `changes`.
+    pub eq: fn(&T, &Value) -> bool,
     /// A value for the field, naming `column` in the error, for generated keys.
     pub decode: fn(Value, &str) -> Result<T>,
     /// The field read straight from column `i` of a driver's row, for `from_raw`.
@@ -59,6 +62,7 @@ pub fn field<T: SqlField>() -> FieldOps<T> {
         nullable: T::NULLABLE,
         get: |row, index| row.get(index),
         value: |field| field.clone().into(),
+        eq: |field, value| field.eq_value(value),
         decode: |value, column| value.decode(column),
         raw: |row, i| T::from_raw(row, i),
     }
@@ -120,6 +124,20 @@ pub fn take<T>(values: &mut [Value], i: usize, column: &str, field: FieldOps<T>)
         .map(std::mem::take)
         .ok_or_else(|| Error::NoSuchRowColumn(format!("at position {i}")))?;
     (field.decode)(value, column)
+}
+
+/// Records field `i` in `changes` when it differs from the snapshot's value (or the
+/// snapshot has none), for `changes`.
+pub fn compare<T>(
+    changes: &mut Changes,
+    i: usize,
+    field: &T,
+    snapshot: &[Value],
+    ops: FieldOps<T>,
+) {
+    if !snapshot.get(i).is_some_and(|old| (ops.eq)(field, old)) {
+        changes.push(i, (ops.value)(field));
+    }
 }
 
 /// The query session of model `M`'s base.

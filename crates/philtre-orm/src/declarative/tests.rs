@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use philtre::{Expr, ReferentialAction, Row, SqlType, Value};
 
 use crate::prelude::*;
+use crate::Changes;
 
 declarative_base!(Base);
 declarative_base!(OtherBase);
@@ -173,6 +174,100 @@ fn rows_and_values_round_trip() -> philtre::Result<()> {
     assert!(err.to_string().contains("blog_posts.id"), "{err}");
     assert!(post.set_generated_key(&[]).is_err());
     Ok(())
+}
+
+#[test]
+fn changes_compare_field_by_field_as_to_values_would() -> philtre::Result<()> {
+    let post = BlogPost {
+        id: Some(1),
+        title: "Hello".into(),
+        body: None,
+        author: Some(7),
+        likes: Some(3),
+        price: Some(rust_decimal::Decimal::new(1250, 2)),
+        published: NaiveDate::from_ymd_opt(2024, 1, 2),
+        slug: "hello".into(),
+    };
+    let snapshot = post.to_values();
+    assert!(post.changes(&snapshot)?.is_empty());
+    let mut changed = post.clone();
+    changed.title = "Bye".into();
+    changed.body = Some("text".into());
+    changed.likes = None;
+    let changes = changed.changes(&snapshot)?;
+    assert_eq!(changes.columns(), &[1, 2, 4]);
+    assert_eq!(
+        changes.values(),
+        &[Value::from("Bye"), Value::from("text"), Value::Null]
+    );
+    // The same as the default, which diffs to_values.
+    assert_eq!(changes, Changes::between(changed.to_values(), &snapshot));
+    // A snapshot value of another kind (an integer where text was) is a change.
+    let mut odd = snapshot.clone();
+    odd[7] = Value::Int(1);
+    assert_eq!(post.changes(&odd)?.columns(), &[7]);
+    // No snapshot: every column.
+    assert_eq!(post.changes(&[])?.values(), &snapshot[..]);
+    Ok(())
+}
+
+#[test]
+fn a_field_equals_exactly_the_values_it_converts_to() {
+    use crate::declarative::private::SqlField;
+    let values = [
+        Value::Null,
+        Value::Bool(true),
+        Value::Int(7),
+        Value::Int(-1),
+        Value::Int(300),
+        Value::Float(7.0),
+        Value::Float(0.5),
+        Value::from("7"),
+        Value::Bytes(vec![7]),
+        Value::Decimal(rust_decimal::Decimal::new(7, 0)),
+        Value::Date(NaiveDate::from_ymd_opt(2024, 1, 2).unwrap()),
+        Value::Uuid(uuid::Uuid::nil()),
+        Value::Json(serde_json::json!(7)),
+    ];
+    fn agrees<T: SqlField>(field: T, values: &[Value]) {
+        let as_value: Value = field.clone().into();
+        for v in values {
+            assert_eq!(
+                field.eq_value(v),
+                as_value == *v,
+                "{as_value:?} against {v:?}"
+            );
+        }
+        assert!(field.eq_value(&as_value), "{as_value:?}");
+    }
+    agrees(true, &values);
+    agrees(7i8, &values);
+    agrees(-1i16, &values);
+    agrees(7i32, &values);
+    agrees(300i64, &values);
+    agrees(7u8, &values);
+    agrees(7u16, &values);
+    agrees(7u32, &values);
+    agrees(0.5f32, &values);
+    agrees(7.0f64, &values);
+    agrees(String::from("7"), &values);
+    agrees(vec![7u8], &values);
+    agrees(rust_decimal::Decimal::new(7, 0), &values);
+    agrees(NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(), &values);
+    agrees(chrono::NaiveTime::from_hms_opt(1, 2, 3).unwrap(), &values);
+    agrees(
+        NaiveDate::from_ymd_opt(2024, 1, 2)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+        &values,
+    );
+    agrees(uuid::Uuid::nil(), &values);
+    agrees(serde_json::json!(7), &values);
+    agrees(Some(7i64), &values);
+    agrees(None::<i64>, &values);
+    agrees(None::<String>, &values);
+    agrees(Some(String::from("7")), &values);
 }
 
 #[test]

@@ -408,31 +408,45 @@ async fn update_group(
     let m = &steps[0].mapping.clone();
     let old_keys: Vec<Key> = steps
         .iter()
-        .map(|s| s.key.clone().unwrap_or_else(|| key_for(m, &s.values)))
-        .collect();
-    let first = &steps[0];
-    let changed = first
-        .changed
+        .map(|s| match &s.key {
+            Some(key) => Ok(key.clone()),
+            None => Ok(key_for(m, &s.obj.values()?)),
+        })
+        .collect::<Result<_>>()?;
+    // Worked out before the values move into the statement.
+    let new_keys: Vec<Option<Key>> = steps
         .iter()
-        .map(|&i| (m.columns[i].clone(), Expr::Bind(first.values[i].clone())));
+        .zip(&old_keys)
+        .map(|(s, old)| m.key_after(old, &s.changed, &s.values))
+        .collect();
+    let set = |step: &Step| {
+        let names = step.changed.iter().map(|&i| m.columns[i].clone());
+        let values = step.values.iter().map(|v| Expr::Bind(v.clone()));
+        names.zip(values).collect::<Vec<_>>()
+    };
     let mut compiled = m
         .table
         .update()
-        .values(changed)
+        .values(set(&steps[0]))
         .where_(m.key_filter(&old_keys[0].values))
         .compile(tx.dialect())?;
+    let count = steps.len();
+    // Step 0's values are compared with the compiled parameters, so they are copied;
+    // the others' move into their parameter sets (their buffers have room for the key).
     let checked = |k: usize| -> Result<Vec<Value>> {
-        let step = &steps[k];
-        let mut set = Vec::with_capacity(step.changed.len() + m.pk.len());
-        for &i in &step.changed {
-            let v = &step.values[i];
+        let step = &mut steps[k];
+        for (&i, v) in step.changed.iter().zip(&step.values) {
             m.table.check_value(&m.columns[i], v)?;
-            set.push(v.clone());
         }
-        set.extend(old_keys[k].values.iter().cloned());
-        Ok(set)
+        let mut params = if k == 0 {
+            step.values.clone()
+        } else {
+            std::mem::take(&mut step.values)
+        };
+        params.extend(old_keys[k].values.iter().cloned());
+        Ok(params)
     };
-    let found: Vec<u64> = match param_sets(&mut compiled, steps.len(), checked)? {
+    let found: Vec<u64> = match param_sets(&mut compiled, count, checked)? {
         Some(sets) => tx
             .execute_each(&compiled.sql, sets)
             .await?
@@ -440,16 +454,13 @@ async fn update_group(
             .map(|r| r.rows_affected)
             .collect(),
         None => {
+            // Only step 0 was looked at: every step still has its values.
             let mut found = Vec::with_capacity(steps.len());
             for (step, old) in steps.iter().zip(&old_keys) {
-                let changed = step
-                    .changed
-                    .iter()
-                    .map(|&i| (m.columns[i].clone(), Expr::Bind(step.values[i].clone())));
                 let stmt = m
                     .table
                     .update()
-                    .values(changed)
+                    .values(set(step))
                     .where_(m.key_filter(&old.values));
                 found.push(tx.execute(stmt).await?.rows_affected());
             }
@@ -457,7 +468,8 @@ async fn update_group(
         }
     };
     let mut keys = Vec::with_capacity(steps.len());
-    for ((step, old), found) in steps.iter_mut().zip(old_keys).zip(found) {
+    let outcomes = steps.iter().zip(old_keys).zip(new_keys).zip(found);
+    for (((step, old), new), found) in outcomes {
         if found != 1 {
             return Err(OrmError::StaleData {
                 table: m.table.name().to_owned(),
@@ -466,17 +478,15 @@ async fn update_group(
             }
             .into());
         }
-        let new = key_for(m, &step.values);
+        let new = new.unwrap_or_else(|| old.clone());
         let mut meta = step.obj.meta().lock();
-        // The flushed values are what the database has now: they become the snapshot, or,
-        // when the object was not written since they were read, it is in step and needs
-        // none (so closing or committing the session does not compare it again).
-        let flushed = std::mem::take(&mut step.values);
-        let before = if step.obj.settle(step.writes) {
-            meta.snapshot.take()
-        } else {
-            meta.snapshot.replace(flushed)
-        };
+        // The database has the flushed values now. Not written since they were read, the
+        // object is in step and needs no snapshot (so closing or committing the session
+        // does not compare it again). Written since, it needs one of what the database
+        // has; the flushed values have moved into the statement, so it keeps none, and
+        // its next flush writes every column.
+        step.obj.settle(step.writes);
+        let before = meta.snapshot.take();
         meta.undo.get_or_insert_with(|| {
             Box::new(Undo {
                 inserted: None,

@@ -5,9 +5,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use philtre::{OrmError, Result, Table, Value};
-use smallvec::SmallVec;
 
 use super::Session;
+use crate::changes::Changes;
+pub(crate) use crate::changes::Columns;
 use crate::identity::{Key, KeyDisplay};
 use crate::mapping::Mapping;
 use crate::object::{AnyObj, ObjectState};
@@ -16,7 +17,8 @@ use crate::object::{AnyObj, ObjectState};
 pub(crate) struct Step {
     pub(crate) obj: Arc<dyn AnyObj>,
     pub(crate) mapping: Arc<Mapping>,
-    /// Current column values (`to_values`).
+    /// For an insert or delete: every column's value (`to_values`, or the snapshot). For
+    /// an update: the values of the `changed` columns, in that order.
     pub(crate) values: Vec<Value>,
     /// The positions of the columns the statement writes: for an update, those that
     /// changed; for an insert, those it names (see `insert_columns`).
@@ -29,10 +31,6 @@ pub(crate) struct Step {
     /// written, the object is in step with the database.
     pub(crate) writes: u64,
 }
-
-/// Column positions, on the stack for tables of up to 8 columns: a flush of many objects
-/// makes one list per object.
-pub(crate) type Columns = SmallVec<[usize; 8]>;
 
 #[derive(Default)]
 pub(crate) struct Plan {
@@ -114,6 +112,7 @@ impl Session {
             objs
         };
         objs.sort_unstable_by_key(|o| o.id());
+        plan.updates.reserve(objs.len());
         for obj in &objs {
             let (marked, key) = {
                 let meta = obj.meta().lock();
@@ -138,15 +137,10 @@ impl Session {
             }
             // Read before the values: a write() after it shows as a higher count.
             let writes = obj.writes();
-            let values = checked_len(&mapping, obj.values()?)?;
             // Compared in place: while the object is written, only a flush replaces its
             // snapshot.
-            let changed: Columns = match &obj.meta().lock().snapshot {
-                Some(old) => (0..values.len())
-                    .filter(|&i| old.get(i) != values.get(i))
-                    .collect(),
-                None => (0..values.len()).collect(),
-            };
+            let changes = obj.changes(obj.meta().lock().snapshot.as_deref())?;
+            let (changed, values) = checked_columns(&mapping, changes)?;
             if changed.is_empty() {
                 // Written back to what the database has: in step, unless written since.
                 obj.settle(writes);
@@ -221,6 +215,27 @@ impl Mappings {
         self.0.push(m.clone());
         Ok(m)
     }
+}
+
+/// `changes` must name mapped columns, each once, with a value for each.
+fn checked_columns(mapping: &Mapping, changes: Changes) -> Result<(Columns, Vec<Value>)> {
+    let (columns, values) = changes.into_parts();
+    let n = mapping.columns.len();
+    if columns.len() == values.len()
+        && columns.windows(2).all(|w| w[0] < w[1])
+        && columns.last().is_none_or(|&c| c < n)
+    {
+        return Ok((columns, values));
+    }
+    Err(OrmError::InvalidMapping {
+        type_name: mapping.type_name,
+        table: mapping.table.name().to_owned(),
+        reason: format!(
+            "changes named columns {columns:?} with {} values, for {n} columns",
+            values.len()
+        ),
+    }
+    .into())
 }
 
 /// `to_values` must give one value per mapped column.
