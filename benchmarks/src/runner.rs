@@ -86,7 +86,10 @@ pub async fn run_backend(
                     // `median` sorted them.
                     let (lo, hi) = (times[0], times[times.len() - 1]);
                     let (name, n) = (w.name(), times.len());
-                    eprintln!("{name} {} n={n} min={lo:.1} med={m:.1} max={hi:.1}", s.name());
+                    eprintln!(
+                        "{name} {} n={n} min={lo:.1} med={m:.1} max={hi:.1}",
+                        s.name()
+                    );
                 }
                 samples
                     .entry((w.name(), s.name().to_owned()))

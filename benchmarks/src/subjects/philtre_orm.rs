@@ -66,6 +66,11 @@ impl Mapped for OrmUser {
         field_values![self.id, self.name, self.hair_color]
     }
 
+    /// A flush compares field by field and copies only what changed (the docs' one-liner).
+    fn changes(&self, snapshot: &[Value]) -> philtre_orm::Result<Changes> {
+        Ok(field_changes!(snapshot; self.id, self.name, self.hair_color))
+    }
+
     /// An insert's generated id goes straight into the field (the docs' one-liner).
     fn set_generated_key(&mut self, key: &[Value]) -> philtre_orm::Result<()> {
         self.id = philtre_orm::generated_key(key)?;
