@@ -313,6 +313,9 @@ pub struct Mapping {
     pub(crate) columns: Arc<[String]>,
     /// For each primary-key column of the table (in its order): its position in `columns`.
     pub(crate) pk: Vec<usize>,
+    /// For each of `columns`: its position in the table's columns, so that a flush finds
+    /// a column's type and default without a search by name.
+    table_columns: Vec<usize>,
     /// The kinds of raw row keys a load found equal to the keys `to_values` gives: rows
     /// with keys of these kinds skip the check (see `KeyCheck`).
     pub(crate) trusted_key_kinds: OnceLock<crate::identity::KeyKinds>,
@@ -388,11 +391,17 @@ impl Mapping {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let table_columns = T::COLUMNS
+            .iter()
+            .map(|c| table.columns().iter().position(|t| t.name == *c))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| invalid("a mapped column is missing from the table".into()))?;
         Ok(Mapping {
             type_name,
             type_id: TypeId::of::<T>(),
             columns: T::COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
             pk,
+            table_columns,
             table,
             trusted_key_kinds: OnceLock::new(),
             get_sql: DialectSql::default(),
@@ -403,6 +412,19 @@ impl Mapping {
     /// The mapped table.
     pub fn table(&self) -> &Table {
         &self.table
+    }
+
+    /// The table's column for mapped column `i` (a position in `columns`).
+    pub(crate) fn table_column(&self, i: usize) -> Option<&philtre::Column> {
+        self.table.columns().get(*self.table_columns.get(i)?)
+    }
+
+    /// Checks that `value` may be bound to mapped column `i` ([`Table::check_value`]).
+    pub(crate) fn check_value(&self, i: usize, value: &Value) -> Result<()> {
+        match self.table_column(i) {
+            Some(col) => self.table.check_column_value(col, value),
+            None => Ok(()),
+        }
     }
 
     /// `SELECT <mapped columns> FROM table`, compiled for `dialect` (once).
@@ -481,7 +503,7 @@ impl Mapping {
         key: &[Value],
     ) -> Result<Precompiled> {
         for (&i, v) in self.pk.iter().zip(key) {
-            self.table.check_value(&self.columns[i], v)?;
+            self.check_value(i, v)?;
         }
         let compile = || self.select().where_(self.key_filter(key)).compile(dialect);
         if key.iter().any(Value::is_null) {

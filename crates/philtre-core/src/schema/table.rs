@@ -133,8 +133,9 @@ impl Table {
     }
 
     /// [`check_value`](Self::check_value) for a column already looked up (a many-row
-    /// insert checks each column's values without finding the column by name each time).
-    pub(crate) fn check_column_value(&self, col: &Column, value: &Value) -> Result<()> {
+    /// insert, or a flush of many objects, checks each value without finding its column
+    /// by name each time).
+    pub fn check_column_value(&self, col: &Column, value: &Value) -> Result<()> {
         if col.ty.accepts(value) {
             return Ok(());
         }

@@ -199,7 +199,7 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
             take_columns(step, &cols)
         };
         for (&i, v) in cols.iter().zip(&values) {
-            table.check_value(&m.columns[i], v)?;
+            m.check_value(i, v)?;
         }
         Ok(values)
     };
@@ -292,16 +292,19 @@ async fn insert_rows_returning(
     Ok(())
 }
 
-/// Moves the values of the columns `cols` out of the step, for a statement to take over.
-/// What is left is no snapshot, so none is kept: `inserted` sees the values gone, and the
-/// object's next flush writes every column.
+/// Moves the values of the columns `cols` (in increasing order) out of the step, in its
+/// own buffer, for a statement to take over. What is left is no snapshot, so none is
+/// kept: `inserted` sees the values gone, and the object's next flush writes every column.
 fn take_columns(step: &mut Step, cols: &[usize]) -> Vec<Value> {
-    let taken = cols
-        .iter()
-        .map(|&i| std::mem::take(&mut step.values[i]))
-        .collect();
-    step.values.clear();
-    taken
+    let mut values = std::mem::take(&mut step.values);
+    let mut wanted = cols.iter().copied().peekable();
+    let mut i = 0;
+    values.retain(|_| {
+        let keep = wanted.next_if_eq(&i).is_some();
+        i += 1;
+        keep
+    });
+    values
 }
 
 /// INSERTs one pending object with a statement of its own.
@@ -436,7 +439,7 @@ async fn update_group(
     let checked = |k: usize| -> Result<Vec<Value>> {
         let step = &mut steps[k];
         for (&i, v) in step.changed.iter().zip(&step.values) {
-            m.table.check_value(&m.columns[i], v)?;
+            m.check_value(i, v)?;
         }
         let mut params = if k == 0 {
             step.values.clone()

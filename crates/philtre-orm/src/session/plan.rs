@@ -267,12 +267,11 @@ pub(crate) fn key_for(mapping: &Mapping, values: &[Value]) -> Key {
 fn insert_columns(m: &Mapping, values: &[Value]) -> (Columns, bool) {
     let mut cols = Columns::new();
     let mut defaulted = false;
-    for (i, (name, value)) in m.columns.iter().zip(values).enumerate() {
+    for (i, value) in values.iter().enumerate() {
         if value.is_null() {
             let is_pk = m.pk.contains(&i);
             let has_default = m
-                .table
-                .column(name)
+                .table_column(i)
                 .is_some_and(|c| c.default.is_some() || c.server_default.is_some());
             if is_pk || has_default {
                 defaulted |= !is_pk;
