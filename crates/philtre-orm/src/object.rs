@@ -161,12 +161,16 @@ pub(crate) struct Meta {
     pub(crate) session: Option<Arc<Membership>>,
     /// What the current transaction did to it, to undo on rollback.
     /// Boxed: most objects never have one, and every object carries the field.
-    pub(crate) undo: Option<Box<Undo>>,
+    undo: Option<Box<Undo>>,
     pub(crate) state: Option<ObjectState>,
     /// `session.delete()` was called; the DELETE is not flushed yet.
     pub(crate) marked_deleted: bool,
     /// Its state is stale: the next load that meets it overwrites it.
     pub(crate) expired: bool,
+    /// Inserted by the current transaction with a key the database generated: the undo
+    /// record of the common insert, `Undo { inserted: Some(<NULL key>), .. }`, kept
+    /// without a box (a flush of many new objects would make one each).
+    inserted_keyless: bool,
     /// Column values as the database has them (at load or last flush), what flush diffs
     /// against; taken by the first `write()` after that, valid while `writes` is not 0.
     pub(crate) snapshot: Option<Vec<Value>>,
@@ -189,7 +193,50 @@ impl Meta {
             _ => ObjectState::Transient,
         });
         self.marked_deleted = false;
+        self.forget_undo();
+    }
+
+    /// Records the state before the current transaction's first flush touched the
+    /// object, unless an earlier flush of the transaction did.
+    pub(crate) fn record_undo(&mut self, undo: impl FnOnce() -> Undo) {
+        if self.undo.is_none() && !self.inserted_keyless {
+            self.undo = Some(Box::new(undo()));
+        }
+    }
+
+    /// Records an INSERT of the object, whose primary key was `pre_key` before it.
+    pub(crate) fn record_insert(&mut self, pre_key: KeyValues) {
+        if pre_key.iter().all(Value::is_null) && self.undo.is_none() {
+            self.inserted_keyless = true;
+        } else {
+            self.record_undo(|| Undo {
+                inserted: Some(pre_key),
+                snapshot: None,
+                key: None,
+                marked_deleted: false,
+            });
+        }
+    }
+
+    /// Takes what the transaction did to the object, to undo it.
+    pub(crate) fn take_undo(&mut self) -> Option<Undo> {
+        if std::mem::take(&mut self.inserted_keyless) {
+            // A NULL for each part of the key the insert gave it.
+            let parts = self.key.as_ref().map_or(1, |k| k.values.len());
+            return Some(Undo {
+                inserted: Some(vec![Value::Null; parts].into()),
+                snapshot: None,
+                key: None,
+                marked_deleted: false,
+            });
+        }
+        self.undo.take().map(|undo| *undo)
+    }
+
+    /// The transaction ended: nothing to undo.
+    pub(crate) fn forget_undo(&mut self) {
         self.undo = None;
+        self.inserted_keyless = false;
     }
 }
 

@@ -270,7 +270,7 @@ impl Session {
             meta.snapshot = None;
             meta.marked_deleted = false;
             meta.expired = false;
-            meta.undo = None;
+            meta.forget_undo();
         }
         self.pending.push(any.id());
         self.objects.insert_loose(any);

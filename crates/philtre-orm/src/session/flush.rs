@@ -124,10 +124,9 @@ impl Session {
                 }
             }
         }
-        let objects = &self.objects;
-        let state_of = |id: u64| objects.loose(id).map(|o| o.meta().lock().state);
-        self.pending
-            .retain(|&id| state_of(id) == Some(Some(ObjectState::Pending)));
+        // Every pending object was in the plan (the flush holds the session) and is
+        // persistent now.
+        self.pending.clear();
         self.deletions.retain(|o| o.meta().lock().marked_deleted);
         Ok(())
     }
@@ -375,14 +374,7 @@ async fn inserted(
         canonical
     };
     let mut meta = step.obj.meta().lock();
-    meta.undo.get_or_insert_with(|| {
-        Box::new(Undo {
-            inserted: Some(pre_key),
-            snapshot: None,
-            key: None,
-            marked_deleted: false,
-        })
-    });
+    meta.record_insert(pre_key);
     // The database has what the object held when its values were read: no snapshot
     // until its next write, unless it was written since, when those values (with its
     // key) are the snapshot that write changed. Values handed over to the statement
@@ -490,13 +482,11 @@ async fn update_group(
         // its next flush writes every column.
         step.obj.settle(step.writes);
         let before = meta.snapshot.take();
-        meta.undo.get_or_insert_with(|| {
-            Box::new(Undo {
-                inserted: None,
-                snapshot: before,
-                key: Some(old.clone()),
-                marked_deleted: false,
-            })
+        meta.record_undo(|| Undo {
+            inserted: None,
+            snapshot: before,
+            key: Some(old.clone()),
+            marked_deleted: false,
         });
         meta.key = Some(new.clone());
         keys.push((old, new));
@@ -539,13 +529,11 @@ async fn delete_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
 fn mark_deleted(obj: &Arc<dyn AnyObj>) {
     let mut meta = obj.meta().lock();
     let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-    meta.undo.get_or_insert_with(|| {
-        Box::new(Undo {
-            inserted: None,
-            snapshot,
-            key,
-            marked_deleted: true,
-        })
+    meta.record_undo(|| Undo {
+        inserted: None,
+        snapshot,
+        key,
+        marked_deleted: true,
     });
     meta.state = Some(ObjectState::Deleted);
     meta.marked_deleted = false;

@@ -207,13 +207,11 @@ impl Session {
                 {
                     let mut meta = any.meta().lock();
                     let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-                    meta.undo.get_or_insert_with(|| {
-                        Box::new(crate::object::Undo {
-                            inserted: None,
-                            snapshot,
-                            key,
-                            marked_deleted: false,
-                        })
+                    meta.record_undo(|| crate::object::Undo {
+                        inserted: None,
+                        snapshot,
+                        key,
+                        marked_deleted: false,
                     });
                     meta.state = Some(ObjectState::Deleted);
                     meta.marked_deleted = false;

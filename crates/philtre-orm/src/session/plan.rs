@@ -63,6 +63,7 @@ impl Session {
         let mut plan = Plan::default();
         let mut new_keys = HashSet::new();
         let mut mappings = Mappings::default();
+        plan.inserts.reserve(self.pending.len());
         for &id in &self.pending {
             let Some(obj) = self.objects.loose(id) else {
                 continue;

@@ -194,7 +194,7 @@ impl Session {
         let mut gone = Vec::new();
         for any in self.objects.iter() {
             let mut meta = any.meta().lock();
-            meta.undo = None;
+            meta.forget_undo();
             match meta.state {
                 Some(ObjectState::Deleted) => gone.push(any.clone()),
                 Some(ObjectState::Persistent) if self.config.expire_on_commit => {
@@ -221,9 +221,8 @@ impl Session {
         let mut to_pending = Vec::new();
         let mut undone = false;
         for any in &all {
-            let undo = any.meta().lock().undo.take();
+            let undo = any.meta().lock().take_undo();
             if let Some(undo) = undo {
-                let undo = *undo;
                 undone = true;
                 if let Some(pre_key) = undo.inserted {
                     un_insert(any, &pre_key);
