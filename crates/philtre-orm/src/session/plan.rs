@@ -94,8 +94,10 @@ impl Session {
         // Only objects written to (or marked for deletion) can need a statement. Read the
         // count before the visit: a write during it moves the count for the next plan.
         let first_writes = crate::object::first_writes();
-        let mut objs: Vec<Arc<dyn AnyObj>> = if self.clean_since == Some(first_writes) {
-            self.deletions.clone()
+        // With their ids, read once: the sort compares them many times.
+        let with_id = |o: &Arc<dyn AnyObj>| (o.id(), o.clone());
+        let mut objs: Vec<(u64, Arc<dyn AnyObj>)> = if self.clean_since == Some(first_writes) {
+            self.deletions.iter().map(with_id).collect()
         } else {
             let deletions: HashSet<u64> = self.deletions.iter().map(|o| o.id()).collect();
             let mut written = false;
@@ -107,14 +109,14 @@ impl Session {
                     written |= touched;
                     touched || deletions.contains(&obj.id())
                 })
-                .cloned()
+                .map(with_id)
                 .collect();
             self.clean_since = (!written).then_some(first_writes);
             objs
         };
-        objs.sort_unstable_by_key(|o| o.id());
+        objs.sort_unstable_by_key(|(id, _)| *id);
         plan.updates.reserve(objs.len());
-        for obj in &objs {
+        for (_, obj) in &objs {
             let (marked, key) = {
                 let meta = obj.meta().lock();
                 if meta.state != Some(ObjectState::Persistent) {
