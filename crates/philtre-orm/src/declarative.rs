@@ -56,7 +56,7 @@
 //! - the [`Table`](philtre::Table), built once ([`Model::table_ref`]) and registered with the
 //!   base's [`MetaData`](philtre::MetaData);
 //! - the [`Mapped`](crate::Mapped) implementation (columns, `from_row` and the moving
-//!   `from_owned_row`, `to_values`, keys);
+//!   `from_owned_row`, `to_values`, a field-by-field `changes`, keys);
 //! - [`QueryProperty`](crate::QueryProperty), so `User::query()` runs on the base's scoped session;
 //! - one typed column per field, an associated constant named like the field: `User::name`
 //!   is a [`Col<User, Option<String>>`](Col) whose `eq`, `lt`, `in_`, `like`... take only

@@ -81,8 +81,9 @@
 //! # Differences from SQLAlchemy
 //!
 //! - **No attribute proxies.** Changes are found at flush time by comparing each written
-//!   object's [`Mapped::to_values`] with a snapshot of what the database has, taken by its
-//!   first [`Obj::write`] after the load or last flush; only changed columns are updated.
+//!   object with a snapshot of what the database has, taken by its first [`Obj::write`]
+//!   after the load or last flush ([`Mapped::changes`]: field by field for a model, or a
+//!   diff of [`Mapped::to_values`]); only changed columns are updated.
 //! - **Expiry is not lazy.** An expired object keeps its values until the next query or
 //!   `get` that returns its row overwrites them, or [`Session::refresh`]; objects that are
 //!   not expired keep their in-memory state when queried again, as in SQLAlchemy.
