@@ -454,3 +454,57 @@ backend_test! {
         Ok(())
     }
 }
+
+// A hand-written mapping that compares field by field (`field_changes!`) updates only the
+// changed columns too, including one set to NULL.
+backend_test! {
+    async fn a_field_by_field_mapping_updates_only_changed_columns(db) {
+        #[derive(Debug)]
+        struct Member {
+            id: Option<i64>,
+            name: String,
+            email: Option<String>,
+        }
+        impl Mapped for Member {
+            const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+            fn from_row(row: &philtre::Row) -> philtre::Result<Self> {
+                Ok(Member { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
+            }
+            fn to_values(&self) -> Vec<Value> {
+                field_values![self.id, self.name, self.email]
+            }
+            fn changes(&self, snapshot: &[Value]) -> philtre::Result<Changes> {
+                Ok(field_changes!(snapshot; self.id, self.name, self.email))
+            }
+        }
+        let users = db.users_table().await?;
+        mapper::<Member>(&users)?;
+        let mut session = sessionmaker(&db.engine).expire_on_commit(false).session();
+        let ann = session.add(Member { id: None, name: "ann".into(), email: Some("ann@x".into()) })?;
+        let bob = session.add(Member { id: None, name: "bob".into(), email: Some("bob@x".into()) })?;
+        session.commit().await?;
+
+        // someone else changes both rows meanwhile, in the columns the session leaves alone
+        db.engine.execute(users.update().value("email", "new@x").where_(users.c("name").eq("ann"))).await?;
+        db.engine.execute(users.update().value("name", "robert").where_(users.c("name").eq("bob"))).await?;
+        ann.write().name = "anna".into();
+        bob.write().email = None;
+        // written back to what it was: no change
+        let same = ann.read().id;
+        ann.write().id = same;
+        session.commit().await?;
+
+        let rows = db.engine.execute(users.select().order_by(users.c("id"))).await?.all();
+        let got: Vec<(String, Option<String>)> = rows
+            .iter()
+            .map(|r| Ok((r.get("name")?, r.get("email")?)))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(
+            got,
+            [("anna".to_owned(), Some("new@x".to_owned())), ("robert".to_owned(), None)]
+        );
+        assert!(!session.is_modified(&ann)? && !session.is_modified(&bob)?);
+        session.close().await?;
+        Ok(())
+    }
+}
