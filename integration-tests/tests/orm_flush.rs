@@ -459,20 +459,7 @@ backend_test! {
 // changed columns too, including one set to NULL.
 backend_test! {
     async fn a_field_by_field_mapping_updates_only_changed_columns(db) {
-        #[derive(Debug)]
-        struct Member {
-            id: Option<i64>,
-            name: String,
-            email: Option<String>,
-        }
-        impl Mapped for Member {
-            const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
-            fn from_row(row: &philtre::Row) -> philtre::Result<Self> {
-                Ok(Member { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
-            }
-            fn to_values(&self) -> Vec<Value> {
-                field_values![self.id, self.name, self.email]
-            }
+        member_model! {
             fn changes(&self, snapshot: &[Value]) -> philtre::Result<Changes> {
                 Ok(field_changes!(snapshot; self.id, self.name, self.email))
             }

@@ -159,26 +159,13 @@ backend_test! {
 backend_test! {
     async fn hand_written_from_values_loads_the_same(db) {
         // a manual mapping that moves the driver's values out (the documented one-liner)
-        #[derive(Debug, Clone, PartialEq)]
-        struct Member {
-            id: Option<i64>,
-            name: String,
-            email: Option<String>,
-        }
-        impl Mapped for Member {
-            const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
-            fn from_row(row: &Row) -> philtre::Result<Self> {
-                Ok(Member { id: row.get("id")?, name: row.get("name")?, email: row.get("email")? })
-            }
+        member_model! {
             fn from_values(
                 values: &mut [Value],
                 columns: &std::sync::Arc<[String]>,
             ) -> philtre::Result<Self> {
                 let (id, name, email) = philtre::FromValues::from_values(values, columns)?;
                 Ok(Member { id, name, email })
-            }
-            fn to_values(&self) -> Vec<Value> {
-                field_values![self.id, self.name, self.email]
             }
         }
         let users = db.users_table().await?;

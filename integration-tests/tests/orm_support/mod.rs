@@ -41,6 +41,34 @@ macro_rules! user_model {
     };
 }
 
+/// `Member` over `users(id, name, email)`, mapped by hand like `User`, with the optional
+/// `Mapped` methods a test gives (the documented one-liners) added to its impl.
+macro_rules! member_model {
+    ($($optional:item)*) => {
+        #[derive(Debug, Clone, PartialEq)]
+        struct Member {
+            id: Option<i64>,
+            name: String,
+            email: Option<String>,
+        }
+
+        impl philtre_orm::Mapped for Member {
+            const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
+            fn from_row(row: &philtre::Row) -> philtre::Result<Self> {
+                Ok(Member {
+                    id: row.get("id")?,
+                    name: row.get("name")?,
+                    email: row.get("email")?,
+                })
+            }
+            fn to_values(&self) -> Vec<philtre::Value> {
+                philtre_orm::field_values![self.id, self.name, self.email]
+            }
+            $($optional)*
+        }
+    };
+}
+
 /// `Person` and `Post` over `users(id, name, age)` and `posts(id, user_id, title)`
 /// ([`TestDb::users_and_posts`]).
 macro_rules! person_post_models {
