@@ -369,13 +369,15 @@ impl Mapping {
             }
             .into()
         };
+        let mut table_columns = Vec::with_capacity(T::COLUMNS.len());
         for (i, c) in T::COLUMNS.iter().enumerate() {
-            if table.column(c).is_none() {
+            let Some(at) = table.columns().iter().position(|t| t.name == *c) else {
                 return Err(invalid(format!("the table has no column {c:?}")));
-            }
+            };
             if T::COLUMNS[..i].contains(c) {
                 return Err(invalid(format!("column {c:?} is listed twice")));
             }
+            table_columns.push(at);
         }
         if table.primary_key().is_empty() {
             return Err(invalid("the table has no primary key".into()));
@@ -391,11 +393,6 @@ impl Mapping {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let table_columns = T::COLUMNS
-            .iter()
-            .map(|c| table.columns().iter().position(|t| t.name == *c))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid("a mapped column is missing from the table".into()))?;
         Ok(Mapping {
             type_name,
             type_id: TypeId::of::<T>(),
