@@ -199,9 +199,30 @@ impl Meta {
     /// Records the state before the current transaction's first flush touched the
     /// object, unless an earlier flush of the transaction did.
     pub(crate) fn record_undo(&mut self, undo: impl FnOnce() -> Undo) {
-        if self.undo.is_none() && !self.inserted_keyless {
+        if self.undo_is_free() {
             self.undo = Some(Box::new(undo()));
         }
+    }
+
+    /// Whether nothing is recorded to undo yet in this transaction.
+    fn undo_is_free(&self) -> bool {
+        self.undo.is_none() && !self.inserted_keyless
+    }
+
+    /// Its row was deleted (by a flush or a bulk delete): `Deleted` until the transaction
+    /// commits. A rollback restores its snapshot and key, and the delete mark
+    /// `was_marked` it had.
+    pub(crate) fn record_delete(&mut self, was_marked: bool) {
+        if self.undo_is_free() {
+            self.undo = Some(Box::new(Undo {
+                inserted: None,
+                snapshot: self.snapshot.clone(),
+                key: self.key.clone(),
+                marked_deleted: was_marked,
+            }));
+        }
+        self.state = Some(ObjectState::Deleted);
+        self.marked_deleted = false;
     }
 
     /// Records an INSERT of the object, whose primary key was `pre_key` before it.

@@ -8,7 +8,7 @@ use philtre::{Compiled, Executable, Expr, InsertedKey, OrmError, Result, Transac
 use super::plan::{key_for, Plan, Step};
 use super::Session;
 use crate::identity::{Key, KeyDisplay, KeyValues};
-use crate::object::{AnyObj, ObjectState, Undo};
+use crate::object::{ObjectState, Undo};
 
 impl Session {
     /// Writes pending inserts, changes and deletes, in the session's transaction.
@@ -521,20 +521,8 @@ async fn delete_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         }
     }
     for step in &*steps {
-        mark_deleted(&step.obj);
+        // Marked by `session.delete()`: a rollback marks it again.
+        step.obj.meta().lock().record_delete(true);
     }
     Ok(())
-}
-
-fn mark_deleted(obj: &Arc<dyn AnyObj>) {
-    let mut meta = obj.meta().lock();
-    let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-    meta.record_undo(|| Undo {
-        inserted: None,
-        snapshot,
-        key,
-        marked_deleted: true,
-    });
-    meta.state = Some(ObjectState::Deleted);
-    meta.marked_deleted = false;
 }

@@ -204,18 +204,7 @@ impl Session {
         self.wrote |= !keys.is_empty();
         for key in keys {
             if let Some(any) = self.objects.forget_key(&key) {
-                {
-                    let mut meta = any.meta().lock();
-                    let (snapshot, key) = (meta.snapshot.clone(), meta.key.clone());
-                    meta.record_undo(|| crate::object::Undo {
-                        inserted: None,
-                        snapshot,
-                        key,
-                        marked_deleted: false,
-                    });
-                    meta.state = Some(ObjectState::Deleted);
-                    meta.marked_deleted = false;
-                }
+                any.meta().lock().record_delete(false);
                 self.deletions.retain(|d| d.id() != any.id());
             }
         }
