@@ -105,3 +105,28 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn a_row_that_fails_part_way_through_a_long_result_leaves_the_connection_reading(db) {
+        // 10,000 rows, the 3,000th with a NULL where the type takes none: the server is
+        // still sending when the decoding stops. (Digits crossed, not a recursive CTE:
+        // MariaDB stops recursing at 1,000 by default.)
+        let numbers = "WITH d(x) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2 \
+                       UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 \
+                       UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9), \
+                       n(i) AS (SELECT a.x * 1000 + b.x * 100 + c.x * 10 + e.x + 1 \
+                       FROM d a, d b, d c, d e) \
+                       SELECT i, CASE WHEN i = 3000 THEN NULL ELSE i END AS v FROM n ORDER BY i";
+        let mut conn = db.engine.connect().await?;
+        let err = conn.query_as::<(i64, i64)>(text(numbers)).await.unwrap_err();
+        assert!(matches!(&err, Error::Decode { column, .. } if column == "v"), "{err:?}");
+        // The rest of that reply is not mistaken for the next one's.
+        let n: Vec<(i64,)> = conn.query_as(text("SELECT 7")).await?;
+        assert_eq!(n, [(7,)]);
+        let all: Vec<(i64, Option<i64>)> = conn.query_as(text(numbers)).await?;
+        assert_eq!(all.len(), 10_000);
+        assert_eq!(all[2999], (3000, None));
+        assert_eq!(all[9999], (10_000, Some(10_000)));
+        Ok(())
+    }
+}

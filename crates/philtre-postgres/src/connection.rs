@@ -165,6 +165,55 @@ async fn call(
     }
 }
 
+/// What is wanted of one statement's reply.
+enum Want<'s> {
+    /// Only how many rows it changed.
+    Count,
+    /// Its rows, each as it arrives.
+    Rows(&'s mut dyn RowSink),
+}
+
+/// Runs the prepared statement once with `bound`, its rows (if wanted) handed to the sink
+/// as they arrive: each row is decoded and freed before the next is read, so a result
+/// of 10,000 rows is never held whole, and what a row allocates is reused by the next.
+///
+/// The outer error is the server's; the inner one is the sink's, which stops the reading
+/// (tokio-postgres reads the rest of the reply and drops it, so the connection stays
+/// usable). Returns how many rows there were.
+async fn stream(
+    client: &Client,
+    p: &Prepared,
+    bound: &[Bound<'_>],
+    want: &mut Want<'_>,
+) -> Result<Result<u64>, PgError> {
+    let sink = match want {
+        Want::Count => return client.execute_raw(&p.stmt, bound.iter()).await.map(Ok),
+        Want::Rows(sink) => &mut **sink,
+    };
+    let rows = client.query_raw(&p.stmt, bound.iter()).await?;
+    if let Err(e) = sink.columns(&p.columns) {
+        return Ok(Err(e));
+    }
+    let kinds = column_kinds(p.stmt.columns());
+    let mut values = Vec::with_capacity(kinds.len());
+    let mut rows = std::pin::pin!(rows);
+    let mut n = 0;
+    while let Some(row) = rows.try_next().await? {
+        n += 1;
+        let read = sink.raw_row(&mut PgRawRow {
+            row: &row,
+            kinds: &kinds,
+            columns: &p.columns,
+            buf: &mut values,
+            peeked: PeekedInt::default(),
+        });
+        if let Err(e) = read {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(n))
+}
+
 impl PgConnection {
     pub(crate) fn new(client: Client, cache_capacity: usize, canceller: Canceller) -> Self {
         PgConnection {
@@ -208,24 +257,30 @@ impl PgConnection {
         Ok(self.cache.insert(sql, stmt))
     }
 
-    /// Prepares (cached), binds and runs, retrying once if the cached plan went stale.
-    async fn run(&mut self, sql: &str, params: &[Value], rows: bool) -> Result<(Output, Prepared)> {
+    /// Prepares (cached), binds and runs, retrying once if the cached plan went stale (the
+    /// sink, told to forget what it received, then gets the rows again). Returns how many
+    /// rows it changed or read.
+    async fn run(&mut self, sql: &str, params: &[Value], mut want: Want<'_>) -> Result<u64> {
         self.check_usable()?;
         let mut first_error: Option<PgError> = None;
         loop {
             let p = self.prepared(sql).await?;
             let bound = bind_all(params, p.stmt.params())?;
-            let client = &self.client;
-            let stmt = &p.stmt;
             self.state.in_flight = true;
-            let result =
-                after_unread(self.state.unread.take(), call(client, stmt, &bound, rows)).await;
+            let result = after_unread(
+                self.state.unread.take(),
+                stream(&self.client, &p, &bound, &mut want),
+            )
+            .await;
             self.state.in_flight = false;
             match result {
-                Ok(out) => return Ok((out, p)),
+                Ok(out) => return out,
                 Err(e) if first_error.is_none() && is_stale(&e) => {
                     tracing::debug!(sql, "prepared statement went stale; preparing it again");
                     self.cache.remove(sql);
+                    if let Want::Rows(sink) = &mut want {
+                        sink.reset();
+                    }
                     first_error = Some(e);
                 }
                 Err(e) => {
@@ -319,11 +374,7 @@ impl Connection for PgConnection {
             self.batch(sql).await?;
             return Ok(ExecResult::default());
         }
-        let (out, _) = self.run(sql, &params, false).await?;
-        let rows_affected = match out {
-            Output::Count(n) => n,
-            Output::Rows(rows) => rows.len() as u64,
-        };
+        let rows_affected = self.run(sql, &params, Want::Count).await?;
         Ok(ExecResult {
             rows_affected,
             last_insert_id: None,
@@ -336,23 +387,7 @@ impl Connection for PgConnection {
         params: Vec<Value>,
         sink: &mut dyn RowSink,
     ) -> Result<()> {
-        let (out, p) = self.run(sql, &params, true).await?;
-        sink.columns(&p.columns)?;
-        let Output::Rows(pg_rows) = out else {
-            return Ok(());
-        };
-        let kinds = column_kinds(p.stmt.columns());
-        let mut values = Vec::with_capacity(kinds.len());
-        sink.expect_rows(pg_rows.len());
-        for row in &pg_rows {
-            sink.raw_row(&mut PgRawRow {
-                row,
-                kinds: &kinds,
-                columns: &p.columns,
-                buf: &mut values,
-                peeked: PeekedInt::default(),
-            })?;
-        }
+        self.run(sql, &params, Want::Rows(sink)).await?;
         Ok(())
     }
 
