@@ -131,24 +131,39 @@ pub(crate) struct PgRawRow<'a> {
 }
 
 impl PgRawRow<'_> {
-    /// [`RawRow::int`], which reads nothing out of the row. `try_get` checks the column's
-    /// own type: a domain over an integer takes the `value` path.
-    fn int_at(&self, i: usize) -> Option<Option<i64>> {
-        match self.kinds.get(i)? {
-            ColumnKind::Int8 => self.row.try_get::<_, Option<i64>>(i).ok(),
-            ColumnKind::Int4 => self
-                .row
-                .try_get::<_, Option<i32>>(i)
-                .ok()
-                .map(|v| v.map(i64::from)),
-            ColumnKind::Int2 => self
-                .row
-                .try_get::<_, Option<i16>>(i)
-                .ok()
-                .map(|v| v.map(i64::from)),
-            _ => None,
-        }
+    /// Column `i`'s bytes in the binary format (`Some(None)` for NULL), read without
+    /// tokio-postgres's per-value type checks: the column's kind was worked out once for
+    /// the result.
+    fn bytes(&self, i: usize) -> Option<Option<&[u8]>> {
+        self.row.try_get::<_, Raw<'_>>(i).ok().map(|raw| raw.0)
     }
+
+    /// [`RawRow::int`], which reads nothing out of the row. The binary format of an
+    /// integer (or a domain over one) is its big-endian bytes; any other width takes the
+    /// `value` path, which reports it.
+    fn int_at(&self, i: usize) -> Option<Option<i64>> {
+        let kind = *self.kinds.get(i)?;
+        if !matches!(kind, ColumnKind::Int8 | ColumnKind::Int4 | ColumnKind::Int2) {
+            return None;
+        }
+        let Some(raw) = self.bytes(i)? else {
+            return Some(None);
+        };
+        let n = match (kind, raw.len()) {
+            (ColumnKind::Int8, 8) => i64::from_be_bytes(raw.try_into().ok()?),
+            (ColumnKind::Int4, 4) => i32::from_be_bytes(raw.try_into().ok()?).into(),
+            (ColumnKind::Int2, 2) => i16::from_be_bytes(raw.try_into().ok()?).into(),
+            _ => return None,
+        };
+        Some(Some(n))
+    }
+}
+
+/// Text's binary format is its UTF-8 bytes (the client encoding tokio-postgres sets).
+/// Read directly: postgres-types' `&str` compares the type's name three times for every
+/// value, for the extension types it decodes differently.
+fn utf8(raw: &[u8]) -> std::result::Result<&str, std::str::Utf8Error> {
+    std::str::from_utf8(raw)
 }
 
 impl RawRow for PgRawRow<'_> {
@@ -188,7 +203,11 @@ impl RawRow for PgRawRow<'_> {
 
     fn text(&mut self, i: usize) -> Option<Option<String>> {
         match self.kinds.get(i)? {
-            ColumnKind::Text => self.row.try_get::<_, Option<String>>(i).ok(),
+            ColumnKind::Text | ColumnKind::TextLike => match self.bytes(i)? {
+                None => Some(None),
+                // Invalid UTF-8 takes the `value` path, which reports it.
+                Some(raw) => utf8(raw).ok().map(|s| Some(s.to_owned())),
+            },
             _ => None,
         }
     }
@@ -216,7 +235,9 @@ pub(crate) fn decode(kind: ColumnKind, ty: &Type, raw: &[u8], column: &str) -> R
         ColumnKind::Float4 => Value::Float(get!(f32, "f32").into()),
         ColumnKind::Float8 => Value::Float(get!(f64, "f64")),
         ColumnKind::Numeric => Value::Decimal(get!(Decimal, "Decimal")),
-        ColumnKind::Text => Value::Text(get!(String, "String")),
+        ColumnKind::Text | ColumnKind::TextLike => {
+            Value::Text(utf8(raw).map_err(|e| fail("String", e.into()))?.to_owned())
+        }
         ColumnKind::Char => Value::Text(char::from(get!(i8, "i8").to_ne_bytes()[0]).to_string()),
         ColumnKind::Bytea => Value::Bytes(get!(Vec<u8>, "Vec<u8>")),
         ColumnKind::Date => Value::Date(get!(NaiveDate, "NaiveDate")),
@@ -227,9 +248,6 @@ pub(crate) fn decode(kind: ColumnKind, ty: &Type, raw: &[u8], column: &str) -> R
         }
         ColumnKind::Uuid => Value::Uuid(get!(Uuid, "Uuid")),
         ColumnKind::Json => Value::Json(get!(serde_json::Value, "serde_json::Value")),
-        ColumnKind::TextLike => {
-            Value::Text(String::from_utf8(raw.to_vec()).map_err(|e| fail("String", e.into()))?)
-        }
         ColumnKind::Unsupported => {
             return Err(Error::Decode {
                 column: column.to_owned(),
