@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use philtre_core::{ExecResult, PeekedInt, Result, RowSink, Rows, Value};
-use rusqlite::{CachedStatement, Column, Connection, Statement};
+use rusqlite::{CachedStatement, Connection, Statement, StatementStatus};
 
 use crate::convert::{encode, Decl};
 use crate::errors::map_error;
@@ -48,11 +48,10 @@ pub(crate) fn query_each(
     // there when the schema changed since, and until then it reports the old columns.
     let Some(row) = rows.next().map_err(map_error)? else {
         drop(rows);
-        sink.columns(&last_columns.of(&stmt.columns()).0)?;
+        sink.columns(&last_columns.of(sql, &stmt).0)?;
         return Ok(());
     };
-    // One pass over the columns gives both names and declared types.
-    let (names, decls) = last_columns.of(&row.as_ref().columns());
+    let (names, decls) = last_columns.of(sql, row.as_ref());
     sink.columns(&names)?;
     let mut row = Some(row);
     let mut values = Vec::with_capacity(decls.len());
@@ -71,7 +70,7 @@ pub(crate) fn query_each(
 
 /// The columns of the last query a connection ran (names, declared types, and how each
 /// decodes), given again while the next query's are the same: a repeated query allocates
-/// and classifies none.
+/// and classifies none, and usually reads none of its columns from SQLite either.
 #[derive(Debug, Default)]
 pub(crate) struct LastColumns(Option<Last>);
 
@@ -80,17 +79,43 @@ struct Last {
     names: Arc<[String]>,
     decl_types: Vec<Option<String>>,
     decls: Arc<[Decl]>,
+    /// The query's SQL and its statement's run and re-prepare counts after that run.
+    sql: String,
+    runs: i32,
+    reprepares: i32,
 }
 
 impl LastColumns {
-    fn of(&mut self, columns: &[Column<'_>]) -> (Arc<[String]>, Arc<[Decl]>) {
-        if let Some(last) = &self.0 {
+    /// The columns of `stmt`, which ran `sql` and has stepped at least once (SQLite
+    /// prepares a cached statement again at its first step when the schema changed since,
+    /// and until then reports the old columns).
+    fn of(&mut self, sql: &str, stmt: &Statement<'_>) -> (Arc<[String]>, Arc<[Decl]>) {
+        let runs = stmt.get_status(StatementStatus::Run);
+        let reprepares = stmt.get_status(StatementStatus::RePrepare);
+        if let Some(last) = &mut self.0 {
+            // The same cached statement, run by nobody since and not prepared again: SQLite
+            // counts a re-prepare (schema changed) on the statement, a statement prepared
+            // anew after the cache dropped the old one counts its runs from zero, and a run
+            // by any other path shows in the count. Reading the columns from SQLite costs
+            // more than anything else a one-row query does in the client.
+            if last.runs.wrapping_add(1) == runs && last.reprepares == reprepares && last.sql == sql
+            {
+                last.runs = runs;
+                return (last.names.clone(), last.decls.clone());
+            }
+        }
+        // One pass over the columns gives both names and declared types.
+        let columns = stmt.columns();
+        if let Some(last) = &mut self.0 {
             let same =
                 last.names.len() == columns.len()
-                    && last.names.iter().zip(&last.decl_types).zip(columns).all(
+                    && last.names.iter().zip(&last.decl_types).zip(&columns).all(
                         |((name, decl), c)| c.name() == name && c.decl_type() == decl.as_deref(),
                     );
             if same {
+                last.sql.clear();
+                last.sql.push_str(sql);
+                (last.runs, last.reprepares) = (runs, reprepares);
                 return (last.names.clone(), last.decls.clone());
             }
         }
@@ -101,6 +126,9 @@ impl LastColumns {
                 .map(|c| c.decl_type().map(str::to_owned))
                 .collect(),
             decls: columns.iter().map(|c| Decl::of(c.decl_type())).collect(),
+            sql: sql.to_owned(),
+            runs,
+            reprepares,
         };
         let given = (last.names.clone(), last.decls.clone());
         self.0 = Some(last);

@@ -170,6 +170,33 @@ async fn a_query_after_its_table_changed_reads_the_new_columns() -> Result<()> {
     Ok(())
 }
 
+/// The same, with the table recreated by another connection: the first connection's
+/// statement stays in its cache, and SQLite prepares it again at its next step. The
+/// columns remembered from its earlier runs must not be given for it.
+#[tokio::test]
+async fn a_cached_query_whose_table_another_connection_changed_reads_the_new_columns() -> Result<()>
+{
+    let db = TempDb::new("reprepare_other");
+    let mut conn = db.connect().await?;
+    let mut other = db.connect().await?;
+    conn.execute("CREATE TABLE t (a INTEGER, flag INTEGER)", vec![])
+        .await?;
+    conn.execute("INSERT INTO t VALUES (1, 1)", vec![]).await?;
+    for _ in 0..3 {
+        let before = conn.query("SELECT * FROM t", vec![]).await?;
+        assert_eq!(before.rows[0].values(), [Value::Int(1), Value::Int(1)]);
+    }
+    other.execute("DROP TABLE t", vec![]).await?;
+    other
+        .execute("CREATE TABLE t (a INTEGER, flag BOOLEAN)", vec![])
+        .await?;
+    other.execute("INSERT INTO t VALUES (2, 1)", vec![]).await?;
+    let after = conn.query("SELECT * FROM t", vec![]).await?;
+    assert_eq!(after.columns.as_ref(), ["a", "flag"]);
+    assert_eq!(after.rows[0].values(), [Value::Int(2), Value::Bool(true)]);
+    Ok(())
+}
+
 #[tokio::test]
 async fn columns_of_the_same_name_decode_by_their_own_declared_types() -> Result<()> {
     let db = TempDb::new("same_names");
