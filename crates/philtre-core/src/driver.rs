@@ -26,8 +26,10 @@
 //!    ([`Connection::query`] is built on it). Drivers hand each row over as a [`RawRow`]
 //!    through [`RowSink::raw_row`]: a sink that overrides it reads integers and text
 //!    straight into the target type and everything else exactly as the values would have
-//!    been decoded. If the driver must start a query over, it calls [`RowSink::reset`]
-//!    first.
+//!    been decoded. Rows are handed over as they are read, not after the whole result
+//!    arrived. If the driver must start a query over, it calls [`RowSink::reset`] first. An
+//!    error from the sink ends the operation with that error, and the driver keeps the
+//!    connection in step (the rest of the result is read and dropped).
 //! 8. **Many parameter sets.** `execute_many`, [`Connection::execute_each`] and
 //!    [`Connection::query_many`] run one statement per set, in order, stopping at the first
 //!    error; a driver may pipeline them. The caller provides the transaction.
@@ -96,10 +98,6 @@ pub trait RowSink: Send {
     /// Forgets every row received: the driver is starting the query over.
     fn reset(&mut self);
 
-    /// How many rows are coming, when the driver knows before the first one (PostgreSQL
-    /// has the whole result by then): a sink may reserve room for them. Not a promise.
-    fn expect_rows(&mut self, _rows: usize) {}
-
     /// One row as the driver holds it: what drivers call for every row. The default
     /// decodes every column into the driver's reused buffer and calls [`row`](Self::row);
     /// a sink that reads columns in its own types overrides it, and then builds no
@@ -124,10 +122,6 @@ impl RowSink for Rows {
 
     fn reset(&mut self) {
         self.rows.clear();
-    }
-
-    fn expect_rows(&mut self, rows: usize) {
-        self.rows.reserve(rows);
     }
 }
 

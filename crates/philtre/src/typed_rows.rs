@@ -36,10 +36,6 @@ impl<T: FromValues + Send> RowSink for TypedRows<T> {
         self.out.clear();
     }
 
-    fn expect_rows(&mut self, rows: usize) {
-        self.out.reserve(rows);
-    }
-
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
         self.out.push(T::from_raw(row)?);
         Ok(())
@@ -80,10 +76,6 @@ impl<T: FromValue + Send> RowSink for FirstColumn<T> {
 
     fn reset(&mut self) {
         self.out.clear();
-    }
-
-    fn expect_rows(&mut self, rows: usize) {
-        self.out.reserve(rows);
     }
 
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {

@@ -3,7 +3,7 @@
 //!
 //! A key of one integer is stored as the bare `i64`: 24 bytes an entry instead of 48, and
 //! a hash of one multiplication instead of a walk of the key's values through the hasher.
-//! A load of 10,000 rows hashes, probes and (on SQLite, where the row count is not known
+//! A load of 10,000 rows hashes, probes and (rows arrive one by one, their count not known
 //! ahead) rehashes its keys tens of thousands of times, so the entry's size is what
 //! decides the cost. Every other key (text, uuid, composite) lives in the general map.
 
@@ -22,8 +22,6 @@ type Held = Arc<dyn AnyObj>;
 pub(crate) struct IdentityMap {
     ints: HashMap<i64, Held, FxBuildHasher>,
     other: HashMap<KeyValues, Held, FxBuildHasher>,
-    /// Room asked for by [`reserve`](Self::reserve) before the kind of the keys was known.
-    reserve: usize,
 }
 
 /// A key's place in the map: the object there, or the room for one.
@@ -84,22 +82,15 @@ impl IdentityMap {
 
     /// One hash and probe finds the object with this key or the room for a new one.
     pub(crate) fn slot(&mut self, key: KeyValues) -> Slot<'_> {
-        let extra = std::mem::take(&mut self.reserve);
         match int_key(&key) {
-            Some(n) => {
-                self.ints.reserve(extra);
-                match self.ints.entry(n) {
-                    hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
-                    hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Int(slot)),
-                }
-            }
-            None => {
-                self.other.reserve(extra);
-                match self.other.entry(key) {
-                    hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
-                    hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Other(slot)),
-                }
-            }
+            Some(n) => match self.ints.entry(n) {
+                hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
+                hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Int(slot)),
+            },
+            None => match self.other.entry(key) {
+                hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
+                hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Other(slot)),
+            },
         }
     }
 
@@ -116,11 +107,6 @@ impl IdentityMap {
             Some(n) => self.ints.remove(&n),
             None => self.other.remove(key),
         }
-    }
-
-    /// Room for `n` more objects, in the map their keys turn out to need.
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.reserve = n;
     }
 
     pub(crate) fn values(&self) -> impl Iterator<Item = &Held> {
@@ -193,7 +179,6 @@ mod tests {
     #[test]
     fn a_vacant_slot_gives_back_its_key_and_takes_the_object() {
         let mut map = IdentityMap::default();
-        map.reserve(100);
         for key in [one(7_i64), one("seven")] {
             let Slot::Vacant(slot) = map.slot(key.clone()) else {
                 panic!("an empty map held {key:?}");
@@ -202,9 +187,8 @@ mod tests {
             slot.insert(object());
             assert!(matches!(map.slot(key), Slot::Held(_)));
         }
-        // The room asked for went to the map the first key needed.
-        assert!(map.ints.capacity() >= 100);
-        assert!(map.other.capacity() < 100);
+        // Each kind of key went to its own map.
+        assert_eq!((map.ints.len(), map.other.len()), (1, 1));
         assert_eq!(map.into_values().count(), 2);
     }
 }

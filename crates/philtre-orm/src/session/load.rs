@@ -352,11 +352,6 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
         self.out.clear();
     }
 
-    fn expect_rows(&mut self, rows: usize) {
-        self.out.reserve(rows);
-        self.adopter.identity.reserve(rows);
-    }
-
     /// The key's values are peeked (identities are made of values), then the object reads
     /// the row.
     fn raw_row(&mut self, row: &mut dyn RawRow) -> Result<()> {
