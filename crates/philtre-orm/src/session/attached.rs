@@ -7,12 +7,17 @@
 //! each object is reached by one pointer, not through an id. One identity map per type,
 //! so that an entry holds no type and a lookup hashes none: a load of one type with an
 //! integer primary key writes 24 bytes per object to its map ([`IdentityMap`]), not 64.
+//! A session holds few types, so their maps are found by a scan of a short list: no
+//! `TypeId` hashed, and a session of one or two types allocates no table of tables (a
+//! one-row `get` in a new session spent ~10 % of its bookkeeping growing, draining and
+//! freeing one).
 
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 
 use crate::identity::Key;
 use crate::object::{AnyObj, ObjectState};
@@ -21,14 +26,14 @@ pub(crate) use super::identity_map::IdentityMap;
 
 #[derive(Default)]
 pub(crate) struct Attached {
-    identity: HashMap<TypeId, IdentityMap, FxBuildHasher>,
+    identity: SmallVec<[(TypeId, IdentityMap); 2]>,
     /// Attached objects without an identity entry, by object id.
     loose: HashMap<u64, Arc<dyn AnyObj>, FxBuildHasher>,
 }
 
 impl Attached {
     pub(crate) fn len(&self) -> usize {
-        self.identity.values().map(IdentityMap::len).sum::<usize>() + self.loose.len()
+        self.maps().map(IdentityMap::len).sum::<usize>() + self.loose.len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -37,8 +42,7 @@ impl Attached {
 
     /// Every object, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<dyn AnyObj>> {
-        self.identity
-            .values()
+        self.maps()
             .flat_map(IdentityMap::values)
             .chain(self.loose.values())
     }
@@ -53,7 +57,7 @@ impl Attached {
 
     /// The object with this identity.
     pub(crate) fn by_key(&self, key: &Key) -> Option<&Arc<dyn AnyObj>> {
-        self.identity.get(&key.ty)?.get(&key.values)
+        self.map(key.ty)?.get(&key.values)
     }
 
     pub(crate) fn has_key(&self, key: &Key) -> bool {
@@ -62,12 +66,37 @@ impl Attached {
 
     /// Whether any object of the mapped type `ty` has an identity here.
     pub(crate) fn has_type(&self, ty: TypeId) -> bool {
-        self.identity.get(&ty).is_some_and(|m| !m.is_empty())
+        self.map(ty).is_some_and(|m| !m.is_empty())
     }
 
     /// The identity map of the mapped type `ty`, for a load to fill.
     pub(crate) fn of_type(&mut self, ty: TypeId) -> &mut IdentityMap {
-        self.identity.entry(ty).or_default()
+        let at = match self.identity.iter().position(|(t, _)| *t == ty) {
+            Some(at) => at,
+            None => {
+                self.identity.push((ty, IdentityMap::default()));
+                self.identity.len() - 1
+            }
+        };
+        &mut self.identity[at].1
+    }
+
+    fn maps(&self) -> impl Iterator<Item = &IdentityMap> {
+        self.identity.iter().map(|(_, map)| map)
+    }
+
+    fn map(&self, ty: TypeId) -> Option<&IdentityMap> {
+        self.identity
+            .iter()
+            .find(|(t, _)| *t == ty)
+            .map(|(_, map)| map)
+    }
+
+    fn map_mut(&mut self, ty: TypeId) -> Option<&mut IdentityMap> {
+        self.identity
+            .iter_mut()
+            .find(|(t, _)| *t == ty)
+            .map(|(_, map)| map)
     }
 
     /// An attached object without an identity (a pending one), by id.
@@ -107,13 +136,13 @@ impl Attached {
     }
 
     fn take_keyed(&mut self, key: &Key) -> Option<Arc<dyn AnyObj>> {
-        self.identity.get_mut(&key.ty)?.remove(&key.values)
+        self.map_mut(key.ty)?.remove(&key.values)
     }
 
     /// Removes the object, wherever it is (`key`: its identity, if it has one).
     pub(crate) fn remove(&mut self, id: u64, key: Option<&Key>) -> Option<Arc<dyn AnyObj>> {
         if let Some(key) = key {
-            if let Some(map) = self.identity.get_mut(&key.ty) {
+            if let Some(map) = self.map_mut(key.ty) {
                 if map.get(&key.values).is_some_and(|held| held.id() == id) {
                     return map.remove(&key.values);
                 }
@@ -125,7 +154,7 @@ impl Attached {
     /// Takes every object out.
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = Arc<dyn AnyObj>> + '_ {
         self.identity
-            .drain()
+            .drain(..)
             .flat_map(|(_, map)| map.into_values())
             .chain(self.loose.drain().map(|(_, any)| any))
     }
