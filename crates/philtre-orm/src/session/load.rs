@@ -141,7 +141,7 @@ impl Session {
                 identity: self.objects.of_type(TypeId::of::<T>()),
             },
             check: KeyCheck::default(),
-            columns: Arc::from([]),
+            columns: None,
             out: Vec::new(),
         };
         conn.query_each(stmt, &mut sink).await?;
@@ -328,19 +328,25 @@ struct Loading<'s, T> {
     m: &'s Mapping,
     adopter: Adopter<'s>,
     check: KeyCheck,
-    columns: Arc<[String]>,
+    /// Given before the first row (an empty `Arc` would be an allocation per load).
+    columns: Option<Arc<[String]>>,
     out: Vec<Obj<T>>,
 }
 
 impl<T: Mapped> RowSink for Loading<'_, T> {
     fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
-        self.columns = names.clone();
+        self.columns = Some(names.clone());
         Ok(())
     }
 
     fn row(&mut self, values: &mut [philtre::Value]) -> Result<()> {
         let key = key_values(&self.m.pk, values);
-        let value = T::from_values(values, &self.columns)?;
+        let Some(columns) = &self.columns else {
+            return Err(Error::InvalidStatement(
+                "the driver gave a row before its columns".into(),
+            ));
+        };
+        let value = T::from_values(values, columns)?;
         let obj = self.adopter.adopt(self.m, key, value, &mut self.check)?;
         self.out.push(obj);
         Ok(())
