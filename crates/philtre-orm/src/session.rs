@@ -313,9 +313,8 @@ impl Session {
 
     /// Removes every object from this session (the transaction stays as it is).
     pub fn expunge_all(&mut self) {
-        for any in self.objects.drain() {
-            any.meta().lock().leave_session();
-        }
+        self.objects
+            .drain_each(|any| any.meta().lock().leave_session());
         self.pending.clear();
         self.deletions.clear();
     }

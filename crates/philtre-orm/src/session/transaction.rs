@@ -161,13 +161,13 @@ impl Session {
             None => Ok(()),
         };
         self.changed_rows = false;
-        for any in self.objects.drain() {
+        self.objects.drain_each(|any| {
             // `writes` shares its cache line with the count the drop decrements.
             if any.touched() {
                 discard_changes(&any);
                 any.meta().lock().leave_session();
             }
-        }
+        });
         // After the written ones: closed first, their locks would have detached them
         // before `discard_changes` restored them.
         self.renew_membership();
