@@ -278,6 +278,16 @@ impl Executable for Precompiled {
         })
     }
 
+    /// The key values move into the parameters (a `get` runs its statement once).
+    fn into_compiled(self, _: &dyn Dialect) -> Result<Compiled> {
+        Ok(Compiled {
+            sql: self.sql.to_string(),
+            params: self.params,
+            returns_rows: true,
+            primary_key: None,
+        })
+    }
+
     fn only_reads(&self) -> bool {
         true
     }
