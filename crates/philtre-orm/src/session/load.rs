@@ -380,12 +380,26 @@ impl<T: Mapped> RowSink for Loading<'_, T> {
 #[derive(Default)]
 pub(crate) struct KeyCheck {
     trusted: Option<KeyKinds>,
+    /// The kind of a one-value key this load already trusted: the usual key, answered
+    /// with one comparison instead of a walk of the kinds lists, row after row.
+    one: Option<std::mem::Discriminant<philtre::Value>>,
 }
 
 impl KeyCheck {
-    fn trusts(&self, m: &Mapping, key: &KeyValues) -> bool {
-        m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k))
-            || self.trusted.as_ref().is_some_and(|k| key.has_kinds(k))
+    fn trusts(&mut self, m: &Mapping, key: &KeyValues) -> bool {
+        let one = match key {
+            KeyValues::One(v) => Some(std::mem::discriminant(v)),
+            KeyValues::Many(_) => None,
+        };
+        if one.is_some() && one == self.one {
+            return true;
+        }
+        let trusted = m.trusted_key_kinds.get().is_some_and(|k| key.has_kinds(k))
+            || self.trusted.as_ref().is_some_and(|k| key.has_kinds(k));
+        if trusted && one.is_some() {
+            self.one = one;
+        }
+        trusted
     }
 
     fn learn(&mut self, m: &Mapping, key: &KeyValues) {
