@@ -180,7 +180,7 @@ enum Want<'s> {
 /// The outer error is the server's; the inner one is the sink's, which stops the reading
 /// (tokio-postgres reads the rest of the reply and drops it, so the connection stays
 /// usable). Returns how many rows there were.
-async fn stream(
+async fn run_once(
     client: &Client,
     p: &Prepared,
     bound: &[Bound<'_>],
@@ -269,7 +269,7 @@ impl PgConnection {
             self.state.in_flight = true;
             let result = after_unread(
                 self.state.unread.take(),
-                stream(&self.client, &p, &bound, &mut want),
+                run_once(&self.client, &p, &bound, &mut want),
             )
             .await;
             self.state.in_flight = false;
