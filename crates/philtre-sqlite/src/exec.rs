@@ -96,8 +96,10 @@ impl LastColumns {
             // The same cached statement, run by nobody since and not prepared again: SQLite
             // counts a re-prepare (schema changed) on the statement, a statement prepared
             // anew after the cache dropped the old one counts its runs from zero, and a run
-            // by any other path shows in the count. Reading the columns from SQLite costs
-            // more than anything else a one-row query does in the client.
+            // by any other path shows in the count. (A false match would need the old
+            // statement evicted, the schema changed, the same SQL prepared again at the
+            // same address and run exactly as often by another path.) Reading the columns
+            // from SQLite costs more than anything else a one-row query does in the client.
             if last.runs.wrapping_add(1) == runs && last.reprepares == reprepares && last.sql == sql
             {
                 last.runs = runs;
