@@ -9,7 +9,7 @@
 //! integer primary key writes 24 bytes per object to its map ([`IdentityMap`]), not 64.
 //! A session holds few types, so their maps are found by a scan of a short list: no
 //! `TypeId` hashed, and a session of one or two types allocates no table of tables (a
-//! one-row `get` in a new session spent ~10 % of its bookkeeping growing, draining and
+//! one-row `get` in a new session spent a few hundred instructions growing, draining and
 //! freeing one).
 
 use std::any::TypeId;
