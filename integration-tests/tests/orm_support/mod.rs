@@ -4,20 +4,25 @@
 
 #![allow(unused_macros)]
 
-/// `User` over the seed's `users(id, name, email)` ([`TestDb::users_table`]).
+/// `User` over the seed's `users(id, name, email)` ([`TestDb::users_table`]), mapped by
+/// hand. `user_model!(Name; items)` names the type otherwise and adds the optional
+/// `Mapped` methods a test gives (the documented one-liners) to its impl.
 macro_rules! user_model {
     () => {
+        user_model!(User;);
+    };
+    ($name:ident; $($optional:item)*) => {
         #[derive(Debug, Clone, PartialEq)]
-        struct User {
+        struct $name {
             id: Option<i64>,
             name: String,
             email: Option<String>,
         }
 
         #[allow(dead_code)]
-        impl User {
+        impl $name {
             fn new(name: &str, email: &str) -> Self {
-                User {
+                $name {
                     id: None,
                     name: name.into(),
                     email: Some(email.into()),
@@ -25,37 +30,10 @@ macro_rules! user_model {
             }
         }
 
-        impl philtre_orm::Mapped for User {
+        impl philtre_orm::Mapped for $name {
             const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
             fn from_row(row: &philtre::Row) -> philtre::Result<Self> {
-                Ok(User {
-                    id: row.get("id")?,
-                    name: row.get("name")?,
-                    email: row.get("email")?,
-                })
-            }
-            fn to_values(&self) -> Vec<philtre::Value> {
-                philtre_orm::field_values![self.id, self.name, self.email]
-            }
-        }
-    };
-}
-
-/// `Member` over `users(id, name, email)`, mapped by hand like `User`, with the optional
-/// `Mapped` methods a test gives (the documented one-liners) added to its impl.
-macro_rules! member_model {
-    ($($optional:item)*) => {
-        #[derive(Debug, Clone, PartialEq)]
-        struct Member {
-            id: Option<i64>,
-            name: String,
-            email: Option<String>,
-        }
-
-        impl philtre_orm::Mapped for Member {
-            const COLUMNS: &'static [&'static str] = &["id", "name", "email"];
-            fn from_row(row: &philtre::Row) -> philtre::Result<Self> {
-                Ok(Member {
+                Ok($name {
                     id: row.get("id")?,
                     name: row.get("name")?,
                     email: row.get("email")?,
@@ -66,6 +44,14 @@ macro_rules! member_model {
             }
             $($optional)*
         }
+    };
+}
+
+/// `Member` over `users(id, name, email)`, mapped by hand like `User`, with the optional
+/// `Mapped` methods a test gives added to its impl.
+macro_rules! member_model {
+    ($($optional:item)*) => {
+        user_model!(Member; $($optional)*);
     };
 }
 
