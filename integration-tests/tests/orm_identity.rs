@@ -293,3 +293,98 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn a_large_load_keeps_one_object_per_key_in_row_order(db) {
+        // 150 rows: more than any small buffer or first allocation holds, so a load that
+        // lost, repeated or reordered objects past its first rows fails here.
+        person_post_models!();
+        let (users, _posts) = db.users_and_posts().await?;
+        mapper::<Person>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        session.add_all((0..150).map(|i| Person::new(&format!("p{i:03}"), i % 10)))?;
+        session.commit().await?;
+
+        let mut session = sessionmaker(&db.engine).session();
+        let all = session.query::<Person>().order_by(users.c("id")).all().await?;
+        let names: Vec<String> = all.iter().map(|p| p.read().name.clone()).collect();
+        let expected: Vec<String> = (0..150).map(|i| format!("p{i:03}")).collect();
+        assert_eq!(names, expected);
+        assert!(all.windows(2).all(|w| !Obj::ptr_eq(&w[0], &w[1])));
+        let again = session.query::<Person>().order_by(users.c("id")).all().await?;
+        assert!(all.iter().zip(&again).all(|(a, b)| Obj::ptr_eq(a, b)));
+        let id = all[100].read().id.expect("saved");
+        assert!(Obj::ptr_eq(&session.get::<Person>(id).await?.unwrap(), &all[100]));
+        assert_eq!(session.len(), 150);
+
+        // Expired objects are overwritten by the rows that meet them, all 150. The
+        // commit expires them, and ends the transaction whose snapshot (MariaDB's
+        // repeatable read) would hide the update.
+        session.commit().await?;
+        db.engine
+            .execute(users.update().values(values! { "age" => 99 }).where_(users.c("id").gt(id)))
+            .await?;
+        let fresh = session.query::<Person>().order_by(users.c("id")).all().await?;
+        assert!(all.iter().zip(&fresh).all(|(a, b)| Obj::ptr_eq(a, b)));
+        assert_eq!(all[100].read().age, Some(0));
+        assert!(all[101..].iter().all(|p| p.read().age == Some(99)));
+
+        // One object kept outlives its load, its session and the other objects.
+        let kept = all[149].clone();
+        drop((all, again, fresh));
+        session.close().await?;
+        drop(session);
+        assert_eq!(kept.read().name, "p149");
+        assert_eq!(kept.state(), ObjectState::Detached);
+        Ok(())
+    }
+}
+
+backend_test! {
+    async fn rows_that_repeat_a_key_give_the_first_rows_object(db) {
+        // `age` declared the primary key of a mapping over the same table (as a mapping
+        // onto a view may declare a key the database does not enforce): ten ages among
+        // 150 rows, so most rows of the load meet an object made by an earlier row.
+        person_post_models!();
+        let (users, _posts) = db.users_and_posts().await?;
+        mapper::<Person>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        session.add_all((0..150).map(|i| Person::new(&format!("p{i:03}"), i % 10)))?;
+        session.commit().await?;
+
+        #[derive(Debug)]
+        struct ByAge {
+            age: Option<i64>,
+            name: String,
+        }
+        impl Mapped for ByAge {
+            const COLUMNS: &'static [&'static str] = &["age", "name"];
+            fn from_row(row: &philtre::Row) -> philtre::Result<Self> {
+                Ok(ByAge { age: row.get(0)?, name: row.get(1)? })
+            }
+            fn to_values(&self) -> Vec<philtre::Value> {
+                philtre_orm::field_values![self.age, self.name]
+            }
+        }
+        let apart = MetaData::new();
+        let by_age = Table::new(
+            users.name(),
+            &apart,
+            [Column::new("age", Integer).primary_key(), Column::new("name", String(50))],
+        );
+        mapper::<ByAge>(&by_age)?;
+
+        let mut session = sessionmaker(&db.engine).session();
+        let rows = session.query::<ByAge>().order_by(by_age.c("name")).all().await?;
+        assert_eq!(rows.len(), 150);
+        assert!(rows.iter().enumerate().all(|(i, o)| Obj::ptr_eq(o, &rows[i % 10])));
+        // The first row of each key made its object; later rows did not overwrite it.
+        let first: Vec<String> = rows[..10].iter().map(|o| o.read().name.clone()).collect();
+        let expected: Vec<String> = (0..10).map(|i| format!("p{i:03}")).collect();
+        assert_eq!(first, expected);
+        assert_eq!(session.objects::<ByAge>().len(), 10);
+        assert_eq!(session.len(), 10);
+        session.close().await?;
+        Ok(())
+    }
+}

@@ -9,7 +9,7 @@ use philtre::{
 };
 
 use super::attached::IdentityMap;
-use super::identity_map::Slot;
+use super::identity_map::{MapKey, Slot};
 use super::{invalid_state, Session};
 use crate::identity::{IntoKey, Key, KeyKinds, KeyValues};
 use crate::mapping::{key_values, mapping, Mapped, Mapping};
@@ -311,10 +311,10 @@ impl Adopter<'_> {
         };
         // One hash and probe finds the object with this identity or the slot for a new one
         // (a load of 10,000 rows does this 10,000 times).
-        match self.identity.slot(key) {
+        match self.identity.slot(MapKey::of(&key)) {
             Slot::Held(held) => refreshed::<T>(held, value),
             Slot::Vacant(slot) => {
-                let key = Key::new(TypeId::of::<T>(), slot.key());
+                let key = Key::new(TypeId::of::<T>(), key);
                 let obj = Obj::persistent(value, self.membership, key);
                 slot.insert(obj.cell.clone());
                 Ok(obj)
