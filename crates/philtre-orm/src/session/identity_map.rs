@@ -3,9 +3,14 @@
 //!
 //! A key of one integer is stored as the bare `i64`: 24 bytes an entry instead of 48, and
 //! a hash of one multiplication instead of a walk of the key's values through the hasher.
-//! A load of 10,000 rows hashes, probes and (rows arrive one by one, their count not known
-//! ahead) rehashes its keys tens of thousands of times, so the entry's size is what
-//! decides the cost. Every other key (text, uuid, composite) lives in the general map.
+//! Every other key (text, uuid, composite) lives in the general map.
+//!
+//! Integer keys that arrive in ascending order, as a load ordered by its key (or read in
+//! key order) gives them, are not hashed at all: they are appended to a sorted list and
+//! found by binary search. A load of 10,000 rows otherwise hashes, probes and (rows
+//! arrive one by one, their count not known ahead) rehashes its keys tens of thousands of
+//! times; appending costs a fraction of that. A key that comes out of order goes to the
+//! hash map, so the list stays sorted whatever the order of the rows.
 
 use std::collections::hash_map::{self, HashMap};
 use std::sync::Arc;
@@ -20,6 +25,12 @@ type Held = Arc<dyn AnyObj>;
 
 #[derive(Default)]
 pub(crate) struct IdentityMap {
+    /// Integer keys in strictly ascending order, each with its object, or `None` once the
+    /// object was removed (removing leaves the list sorted without moving its tail).
+    ascending: Vec<(i64, Option<Held>)>,
+    /// How many entries of `ascending` are removed ones.
+    removed: usize,
+    /// Integer keys not in `ascending` (no key is live in both).
     ints: HashMap<i64, Held, FxBuildHasher>,
     other: HashMap<KeyValues, Held, FxBuildHasher>,
 }
@@ -31,6 +42,8 @@ pub(crate) enum Slot<'m> {
 }
 
 pub(crate) enum Vacant<'m> {
+    /// After every key of the ascending list.
+    Append(&'m mut Vec<(i64, Option<Held>)>, i64),
     Int(hash_map::VacantEntry<'m, i64, Held>),
     Other(hash_map::VacantEntry<'m, KeyValues, Held>),
 }
@@ -38,6 +51,7 @@ pub(crate) enum Vacant<'m> {
 impl Vacant<'_> {
     pub(crate) fn insert(self, obj: Held) {
         match self {
+            Vacant::Append(list, n) => list.push((n, Some(obj))),
             Vacant::Int(slot) => {
                 slot.insert(obj);
             }
@@ -74,7 +88,7 @@ fn int_key(key: &KeyValues) -> Option<i64> {
 
 impl IdentityMap {
     pub(crate) fn len(&self) -> usize {
-        self.ints.len() + self.other.len()
+        self.ascending.len() - self.removed + self.ints.len() + self.other.len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -83,18 +97,36 @@ impl IdentityMap {
 
     pub(crate) fn get(&self, key: &KeyValues) -> Option<&Held> {
         match int_key(key) {
-            Some(n) => self.ints.get(&n),
+            Some(n) => self.in_ascending(n).or_else(|| self.ints.get(&n)),
             None => self.other.get(key),
         }
     }
 
-    /// One hash and probe finds the object with this key or the room for a new one.
+    /// The live object of `ascending` under `n`.
+    fn in_ascending(&self, n: i64) -> Option<&Held> {
+        let at = self.ascending.binary_search_by_key(&n, |e| e.0).ok()?;
+        self.ascending[at].1.as_ref()
+    }
+
+    /// Finds the object with this key or the room for a new one: for an integer key above
+    /// every listed one (the next row of an ordered load), with no hashing.
     pub(crate) fn slot(&mut self, key: MapKey) -> Slot<'_> {
         match key {
-            MapKey::Int(n) => match self.ints.entry(n) {
-                hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
-                hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Int(slot)),
-            },
+            MapKey::Int(n) => {
+                let above = self.ascending.last().is_none_or(|e| e.0 < n);
+                if above && (self.ints.is_empty() || !self.ints.contains_key(&n)) {
+                    return Slot::Vacant(Vacant::Append(&mut self.ascending, n));
+                }
+                if let Ok(at) = self.ascending.binary_search_by_key(&n, |e| e.0) {
+                    if let Some(held) = &self.ascending[at].1 {
+                        return Slot::Held(held);
+                    }
+                }
+                match self.ints.entry(n) {
+                    hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
+                    hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Int(slot)),
+                }
+            }
             MapKey::Other(key) => match self.other.entry(key) {
                 hash_map::Entry::Occupied(held) => Slot::Held(held.into_mut()),
                 hash_map::Entry::Vacant(slot) => Slot::Vacant(Vacant::Other(slot)),
@@ -105,24 +137,51 @@ impl IdentityMap {
     /// Files `obj` under `key`; the object it displaced, if any.
     pub(crate) fn insert(&mut self, key: KeyValues, obj: Held) -> Option<Held> {
         match int_key(&key) {
-            Some(n) => self.ints.insert(n, obj),
+            Some(n) => match self.ascending_live_mut(n) {
+                Some(held) => Some(std::mem::replace(held, obj)),
+                None => self.ints.insert(n, obj),
+            },
             None => self.other.insert(key, obj),
         }
     }
 
+    fn ascending_live_mut(&mut self, n: i64) -> Option<&mut Held> {
+        let at = self.ascending.binary_search_by_key(&n, |e| e.0).ok()?;
+        self.ascending[at].1.as_mut()
+    }
+
     pub(crate) fn remove(&mut self, key: &KeyValues) -> Option<Held> {
-        match int_key(key) {
-            Some(n) => self.ints.remove(&n),
-            None => self.other.remove(key),
+        let Some(n) = int_key(key) else {
+            return self.other.remove(key);
+        };
+        let Ok(at) = self.ascending.binary_search_by_key(&n, |e| e.0) else {
+            return self.ints.remove(&n);
+        };
+        let Some(held) = self.ascending[at].1.take() else {
+            return self.ints.remove(&n);
+        };
+        self.removed += 1;
+        if self.removed == self.ascending.len() {
+            self.ascending.clear();
+            self.removed = 0;
         }
+        Some(held)
     }
 
     pub(crate) fn values(&self) -> impl Iterator<Item = &Held> {
-        self.ints.values().chain(self.other.values())
+        self.ascending
+            .iter()
+            .filter_map(|e| e.1.as_ref())
+            .chain(self.ints.values())
+            .chain(self.other.values())
     }
 
     pub(crate) fn into_values(self) -> impl Iterator<Item = Held> {
-        self.ints.into_values().chain(self.other.into_values())
+        self.ascending
+            .into_iter()
+            .filter_map(|e| e.1)
+            .chain(self.ints.into_values())
+            .chain(self.other.into_values())
     }
 }
 
@@ -194,8 +253,75 @@ mod tests {
             slot.insert(object());
             assert!(matches!(map.slot(MapKey::of(&key)), Slot::Held(_)));
         }
-        // Each kind of key went to its own map.
-        assert_eq!((map.ints.len(), map.other.len()), (1, 1));
+        // Each kind of key went to its own place: the first integer to the list.
+        assert_eq!(
+            (map.ascending.len(), map.ints.len(), map.other.len()),
+            (1, 0, 1)
+        );
         assert_eq!(map.into_values().count(), 2);
+    }
+
+    /// Files `n` through `slot`, as a load does; whether it was vacant.
+    fn load(map: &mut IdentityMap, n: i64, obj: &Held) -> bool {
+        match map.slot(MapKey::Int(n)) {
+            Slot::Vacant(slot) => {
+                slot.insert(obj.clone());
+                true
+            }
+            Slot::Held(_) => false,
+        }
+    }
+
+    #[test]
+    fn integer_keys_in_order_are_listed_and_the_others_hashed_each_found_once() {
+        let mut map = IdentityMap::default();
+        let objects: Vec<Held> = (0..8).map(|_| object()).collect();
+        // Ascending, then a step back (5), a repeat (3), a jump ahead (9), and back (0).
+        let keys = [1, 3, 4, 6, 5, 9, 0, 7];
+        for (n, obj) in keys.iter().zip(&objects) {
+            assert!(load(&mut map, *n, obj), "{n} was vacant");
+        }
+        assert!(!load(&mut map, 3, &object()), "3 is held");
+        assert!(!load(&mut map, 5, &object()), "5 is held");
+        let listed: Vec<i64> = map.ascending.iter().map(|e| e.0).collect();
+        assert_eq!(listed, [1, 3, 4, 6, 9]);
+        let mut hashed: Vec<i64> = map.ints.keys().copied().collect();
+        hashed.sort_unstable();
+        assert_eq!(hashed, [0, 5, 7]);
+        assert_eq!(map.len(), 8);
+        for (n, obj) in keys.iter().zip(&objects) {
+            let held = map.get(&one(*n)).map(|o| o.id());
+            assert_eq!(held, Some(obj.id()), "{n}");
+        }
+
+        // Removing from the list leaves a gap that a later insert of the key fills
+        // through the hash map, and that a load then finds there.
+        assert_eq!(
+            map.remove(&one(4_i64)).map(|o| o.id()),
+            Some(objects[2].id())
+        );
+        assert!(map.get(&one(4_i64)).is_none());
+        assert!(map.remove(&one(4_i64)).is_none());
+        assert_eq!(map.len(), 7);
+        let again = object();
+        assert!(map.insert(one(4_i64), again.clone()).is_none());
+        assert!(!load(&mut map, 4, &object()), "4 is held again");
+        assert_eq!(map.get(&one(4_i64)).map(|o| o.id()), Some(again.id()));
+        // Filing over a listed key replaces its object in place.
+        let other = object();
+        let old = map.insert(one(6_i64), other.clone()).map(|o| o.id());
+        assert_eq!(old, Some(objects[3].id()));
+        assert_eq!(map.get(&one(6_i64)).map(|o| o.id()), Some(other.id()));
+        assert_eq!(map.len(), 8);
+        assert_eq!(map.values().count(), 8);
+
+        // Emptied, the list starts afresh.
+        for n in [0, 1, 3, 4, 5, 6, 7, 9] {
+            assert!(map.remove(&one(n)).is_some(), "{n}");
+        }
+        assert!(map.is_empty());
+        assert!(map.ascending.is_empty());
+        assert!(load(&mut map, 2, &object()));
+        assert_eq!(map.ascending.len(), 1);
     }
 }
