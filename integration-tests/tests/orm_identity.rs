@@ -299,11 +299,8 @@ backend_test! {
         // 150 rows: more than any small buffer or first allocation holds, so a load that
         // lost, repeated or reordered objects past its first rows fails here.
         person_post_models!();
-        let (users, _posts) = db.users_and_posts().await?;
+        let users = people(&db).await?;
         mapper::<Person>(&users)?;
-        let mut session = sessionmaker(&db.engine).session();
-        session.add_all((0..150).map(|i| Person::new(&format!("p{i:03}"), i % 10)))?;
-        session.commit().await?;
 
         let mut session = sessionmaker(&db.engine).session();
         let all = session.query::<Person>().order_by(users.c("id")).all().await?;
@@ -345,12 +342,7 @@ backend_test! {
         // `age` declared the primary key of a mapping over the same table (as a mapping
         // onto a view may declare a key the database does not enforce): ten ages among
         // 150 rows, so most rows of the load meet an object made by an earlier row.
-        person_post_models!();
-        let (users, _posts) = db.users_and_posts().await?;
-        mapper::<Person>(&users)?;
-        let mut session = sessionmaker(&db.engine).session();
-        session.add_all((0..150).map(|i| Person::new(&format!("p{i:03}"), i % 10)))?;
-        session.commit().await?;
+        let users = people(&db).await?;
 
         #[derive(Debug)]
         struct ByAge {
@@ -387,4 +379,21 @@ backend_test! {
         session.close().await?;
         Ok(())
     }
+}
+
+/// `users(id, name, age)` holding 150 people, `p000` to `p149`, aged 0 to 9 in turn.
+async fn people(db: &philtre_integration_tests::TestDb) -> philtre::Result<Table> {
+    let (users, _posts) = db.users_and_posts().await?;
+    let rows = (0..150_i64).map(|i| {
+        [
+            ("name", Value::from(format!("p{i:03}"))),
+            ("age", Value::from(i % 10)),
+        ]
+    });
+    db.engine
+        .connect()
+        .await?
+        .execute_many(&users.insert(), rows)
+        .await?;
+    Ok(users)
 }
