@@ -26,7 +26,8 @@ type Held = Arc<dyn AnyObj>;
 #[derive(Default)]
 pub(crate) struct IdentityMap {
     /// Integer keys in strictly ascending order, each with its object, or `None` once the
-    /// object was removed (removing leaves the list sorted without moving its tail).
+    /// object was removed (removing leaves the list sorted without moving its tail, until
+    /// gaps are most of it).
     ascending: Vec<(i64, Option<Held>)>,
     /// How many entries of `ascending` are removed ones.
     removed: usize,
@@ -161,8 +162,11 @@ impl IdentityMap {
             return self.ints.remove(&n);
         };
         self.removed += 1;
-        if self.removed == self.ascending.len() {
-            self.ascending.clear();
+        // Once gaps are most of the list, it is compacted (order kept): a session that
+        // deletes or expunges much of what it loaded does not keep carrying the gaps, and
+        // each removal costs O(1) amortized.
+        if self.removed * 2 > self.ascending.len() {
+            self.ascending.retain(|e| e.1.is_some());
             self.removed = 0;
         }
         Some(held)
@@ -315,13 +319,41 @@ mod tests {
         assert_eq!(map.len(), 8);
         assert_eq!(map.values().count(), 8);
 
-        // Emptied, the list starts afresh.
-        for n in [0, 1, 3, 4, 5, 6, 7, 9] {
+        // Once gaps are most of the list, it is compacted, in order; emptied, it starts
+        // afresh.
+        for n in [0, 1, 3, 5] {
+            assert!(map.remove(&one(n)).is_some(), "{n}");
+        }
+        let listed: Vec<(i64, bool)> = map.ascending.iter().map(|e| (e.0, e.1.is_some())).collect();
+        assert_eq!(listed, [(6, true), (9, true)], "1, 3 and the gap at 4 went");
+        assert_eq!(map.removed, 0);
+        assert_eq!(map.len(), 4);
+        assert_eq!(map.get(&one(9_i64)).map(|o| o.id()), Some(objects[5].id()));
+        for n in [4, 6, 7, 9] {
             assert!(map.remove(&one(n)).is_some(), "{n}");
         }
         assert!(map.is_empty());
         assert!(map.ascending.is_empty());
         assert!(load(&mut map, 2, &object()));
         assert_eq!(map.ascending.len(), 1);
+    }
+
+    #[test]
+    fn a_list_mostly_removed_keeps_no_more_gaps_than_live_keys() {
+        let mut map = IdentityMap::default();
+        for n in 0..1000 {
+            assert!(load(&mut map, n, &object()));
+        }
+        // Every other key, from the front: gaps never outnumber the live keys.
+        for n in (0..1000).step_by(2) {
+            assert!(map.remove(&one(n)).is_some());
+            assert!(map.removed * 2 <= map.ascending.len(), "after {n}");
+        }
+        assert_eq!(map.len(), 500);
+        assert!((1..1000).step_by(2).all(|n| map.get(&one(n)).is_some()));
+        assert!((0..1000).step_by(2).all(|n| map.get(&one(n)).is_none()));
+        // A later ordered load appends after them, with no hashing.
+        assert!(load(&mut map, 1000, &object()));
+        assert!(map.ints.is_empty());
     }
 }
