@@ -103,10 +103,14 @@ impl IdentityMap {
         }
     }
 
+    /// Where `n` is in `ascending` (live or a gap).
+    fn listed(&self, n: i64) -> Option<usize> {
+        self.ascending.binary_search_by_key(&n, |e| e.0).ok()
+    }
+
     /// The live object of `ascending` under `n`.
     fn in_ascending(&self, n: i64) -> Option<&Held> {
-        let at = self.ascending.binary_search_by_key(&n, |e| e.0).ok()?;
-        self.ascending[at].1.as_ref()
+        self.ascending[self.listed(n)?].1.as_ref()
     }
 
     /// Finds the object with this key or the room for a new one: for an integer key above
@@ -118,7 +122,7 @@ impl IdentityMap {
                 if above && (self.ints.is_empty() || !self.ints.contains_key(&n)) {
                     return Slot::Vacant(Vacant::Append(&mut self.ascending, n));
                 }
-                if let Ok(at) = self.ascending.binary_search_by_key(&n, |e| e.0) {
+                if let Some(at) = self.listed(n) {
                     if let Some(held) = &self.ascending[at].1 {
                         return Slot::Held(held);
                     }
@@ -147,7 +151,7 @@ impl IdentityMap {
     }
 
     fn ascending_live_mut(&mut self, n: i64) -> Option<&mut Held> {
-        let at = self.ascending.binary_search_by_key(&n, |e| e.0).ok()?;
+        let at = self.listed(n)?;
         self.ascending[at].1.as_mut()
     }
 
@@ -155,7 +159,7 @@ impl IdentityMap {
         let Some(n) = int_key(key) else {
             return self.other.remove(key);
         };
-        let Ok(at) = self.ascending.binary_search_by_key(&n, |e| e.0) else {
+        let Some(at) = self.listed(n) else {
             return self.ints.remove(&n);
         };
         let Some(held) = self.ascending[at].1.take() else {
