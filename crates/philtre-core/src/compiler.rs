@@ -193,9 +193,137 @@ impl Executable for DropIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::Executable;
+    use super::{Dialect, Executable, SqlWriter};
     use crate::types::Integer;
-    use crate::{text, Column, MetaData, Table};
+    use crate::{select, text, Column, MetaData, SqlType, Table};
+
+    /// Quotes as the built-in dialects do, with `"`, but either says so (and gets names
+    /// quoted in advance) or quotes every name through its own hook.
+    #[derive(Debug)]
+    struct DoubleQuotes {
+        says_so: bool,
+    }
+
+    impl Dialect for DoubleQuotes {
+        fn name(&self) -> &'static str {
+            "double-quotes"
+        }
+        fn identifier_quote(&self) -> Option<char> {
+            self.says_so.then_some('"')
+        }
+        fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> crate::Result<()> {
+            w.push(&ty.to_string());
+            Ok(())
+        }
+    }
+
+    /// Quotes in square brackets, which no name is quoted with in advance.
+    #[derive(Debug)]
+    struct Brackets;
+
+    impl Dialect for Brackets {
+        fn name(&self) -> &'static str {
+            "brackets"
+        }
+        fn identifier_quote(&self) -> Option<char> {
+            None
+        }
+        fn write_identifier(&self, sql: &mut String, ident: &str) {
+            sql.push('[');
+            sql.push_str(&ident.replace(']', "]]"));
+            sql.push(']');
+        }
+        fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> crate::Result<()> {
+            w.push(&ty.to_string());
+            Ok(())
+        }
+    }
+
+    /// A table and a child with a name that needs its quote doubled, and each statement
+    /// kind that names them: selects (with an alias and an inferred join), insert,
+    /// update and delete.
+    fn statements() -> Vec<Box<dyn Executable>> {
+        let md = MetaData::new();
+        let users = Table::new(
+            "users",
+            &md,
+            [
+                Column::new("id", Integer).primary_key(),
+                Column::new("na\"me]", Integer),
+            ],
+        );
+        let posts = Table::new(
+            "po\"sts",
+            &md,
+            [
+                Column::new("id", Integer).primary_key(),
+                Column::new("user_id", Integer).foreign_key("users.id"),
+            ],
+        );
+        let u2 = users.alias("u\"2");
+        vec![
+            Box::new(
+                select([users.c("id"), posts.c("id"), u2.c("na\"me]")])
+                    .select_from(&users)
+                    .join(&posts)
+                    .join_on(&u2, u2.c("id").eq(users.c("id")))
+                    .where_(users.c("na\"me]").eq(1)),
+            ),
+            Box::new(users.insert().values([("id", 1), ("na\"me]", 2)])),
+            Box::new(
+                users
+                    .update()
+                    .values([("na\"me]", 3)])
+                    .where_(users.c("id").eq(1)),
+            ),
+            Box::new(posts.delete().where_(posts.c("user_id").eq(1))),
+        ]
+    }
+
+    #[test]
+    fn names_quoted_in_advance_read_as_the_hook_writes_them() {
+        for stmt in statements() {
+            let hooked = stmt.to_sql(&DoubleQuotes { says_so: false }).unwrap();
+            assert_eq!(
+                stmt.to_sql(&DoubleQuotes { says_so: true }).unwrap(),
+                hooked
+            );
+        }
+        let first = statements()[0]
+            .to_sql(&DoubleQuotes { says_so: true })
+            .unwrap();
+        assert_eq!(
+            first,
+            r#"SELECT "users"."id", "po""sts"."id", "u""2"."na""me]" FROM "users" JOIN "po""sts" ON "po""sts"."user_id" = "users"."id" JOIN "users" AS "u""2" ON "u""2"."id" = "users"."id" WHERE "users"."na""me]" = ?"#
+        );
+    }
+
+    #[test]
+    fn a_dialect_that_quotes_its_own_way_quotes_every_name_itself() {
+        let sql: Vec<String> = statements()
+            .iter()
+            .map(|s| s.to_sql(&Brackets).unwrap())
+            .collect();
+        assert_eq!(
+            sql[0],
+            r#"SELECT [users].[id], [po"sts].[id], [u"2].[na"me]]] FROM [users] JOIN [po"sts] ON [po"sts].[user_id] = [users].[id] JOIN [users] AS [u"2] ON [u"2].[id] = [users].[id] WHERE [users].[na"me]]] = ?"#
+        );
+        assert!(
+            sql[1].starts_with("INSERT INTO [users] ([id], [na\"me]]])"),
+            "{}",
+            sql[1]
+        );
+        assert!(
+            sql[2].starts_with("UPDATE [users] SET [na\"me]]] = ?"),
+            "{}",
+            sql[2]
+        );
+        assert!(
+            sql[3].starts_with("DELETE FROM [po\"sts] WHERE [po\"sts].[user_id] = ?"),
+            "{}",
+            sql[3]
+        );
+    }
 
     #[test]
     fn only_a_select_only_reads() {

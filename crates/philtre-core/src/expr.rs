@@ -45,6 +45,14 @@ impl ColumnRef {
         }
     }
 
+    /// The column's position in its table, or `None` when the table has no such column.
+    pub(crate) fn position(&self) -> Option<usize> {
+        match self.name {
+            RefName::At(i) => Some(i),
+            RefName::Unknown(_) => None,
+        }
+    }
+
     /// The table's column, or `None` when the table has no column of that name.
     pub fn column(&self) -> Option<&crate::Column> {
         match self.name {

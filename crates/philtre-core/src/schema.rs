@@ -3,6 +3,7 @@
 mod column;
 mod constraint;
 mod metadata;
+mod quoted;
 mod table;
 
 pub use column::{Column, ServerDefault};

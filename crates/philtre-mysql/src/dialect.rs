@@ -1,8 +1,8 @@
 //! [`MysqlDialect`]: what MySQL's and MariaDB's SQL says differently from the shared compiler.
 
 use philtre_core::compiler::{
-    write_column_ddl_common, write_drop_index_common, write_identifier_common,
-    write_limit_offset_common, write_literal_common, SqlWriter,
+    write_column_ddl_common, write_drop_index_common, write_limit_offset_common,
+    write_literal_common, SqlWriter,
 };
 use philtre_core::{
     Column, Dialect, Error, Expr, Index, Result, ServerDefault, SqlType, Table, Value,
@@ -51,8 +51,8 @@ impl Dialect for MysqlDialect {
         true
     }
 
-    fn write_identifier(&self, sql: &mut String, ident: &str) {
-        write_identifier_common(sql, ident, '`');
+    fn identifier_quote(&self) -> Option<char> {
+        Some('`')
     }
 
     fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> Result<()> {

@@ -47,8 +47,8 @@ mod tests {
         fn name(&self) -> &'static str {
             self.0
         }
-        fn write_identifier(&self, sql: &mut String, ident: &str) {
-            philtre::compiler::write_identifier_common(sql, ident, self.1);
+        fn identifier_quote(&self) -> Option<char> {
+            Some(self.1)
         }
         fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> Result<()> {
             w.push(&ty.to_string());

@@ -25,9 +25,24 @@ pub trait Dialect: Debug + Send + Sync + 'static {
         false
     }
 
-    /// Appends a quoted identifier.
+    /// The character identifiers are quoted with, when [`write_identifier`] quotes as
+    /// [`write_identifier_common`] does: `"` (the default), or MySQL's backtick.
+    ///
+    /// The compiler then copies a table's names as they were quoted once, when the table
+    /// was built, instead of quoting them in every statement. A dialect that overrides
+    /// [`write_identifier`] to quote any other way must return `None` here, so that
+    /// every identifier goes through its hook.
+    ///
+    /// [`write_identifier`]: Self::write_identifier
+    fn identifier_quote(&self) -> Option<char> {
+        Some('"')
+    }
+
+    /// Appends a quoted identifier. To quote with another character, override
+    /// [`identifier_quote`](Self::identifier_quote) instead; an override of this hook
+    /// must make that return `None`.
     fn write_identifier(&self, sql: &mut String, ident: &str) {
-        write_identifier_common(sql, ident, '"');
+        write_identifier_common(sql, ident, self.identifier_quote().unwrap_or('"'));
     }
 
     /// Appends the DDL type of a column type.
@@ -166,7 +181,12 @@ pub fn write_identifier_common(sql: &mut String, ident: &str, quote: char) {
 
 /// Appends `n` in decimal, for placeholders such as `$3` (`write!` goes through the
 /// formatting machinery, several times the cost for a number this small).
-pub fn push_decimal(sql: &mut String, mut n: usize) {
+pub fn push_decimal(sql: &mut String, n: usize) {
+    push_u64(sql, n as u64);
+}
+
+/// [`push_decimal`] for a `u64`, such as a `LIMIT`.
+pub(crate) fn push_u64(sql: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -273,7 +293,7 @@ pub fn write_limit_offset_common(
     match (limit, no_limit) {
         (Some(n), _) => {
             w.push(" LIMIT ");
-            w.push_display(n);
+            w.push_u64(n);
         }
         (None, Some(all)) if offset.is_some() => {
             w.push(" LIMIT ");
@@ -283,7 +303,7 @@ pub fn write_limit_offset_common(
     }
     if let Some(m) = offset {
         w.push(" OFFSET ");
-        w.push_display(m);
+        w.push_u64(m);
     }
 }
 
@@ -295,7 +315,7 @@ pub fn write_drop_index_common(w: &mut SqlWriter<'_>, _table: &Table, index: &In
 
 #[cfg(test)]
 mod tests {
-    use super::{push_decimal, write_identifier_common};
+    use super::{push_decimal, push_u64, write_identifier_common};
 
     #[test]
     fn identifiers_are_quoted_and_inner_quotes_doubled() {
@@ -314,5 +334,8 @@ mod tests {
             push_decimal(&mut sql, n);
             assert_eq!(sql, format!("${n}"));
         }
+        let mut sql = String::new();
+        push_u64(&mut sql, u64::MAX);
+        assert_eq!(sql, u64::MAX.to_string());
     }
 }

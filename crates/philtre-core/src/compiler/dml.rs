@@ -74,7 +74,7 @@ fn write_insert(
     let cells = rows * columns.len();
     w.reserve(cells * 8 + rows * 4, cells);
     w.push("INSERT INTO ");
-    w.ident(table.name());
+    w.table_name(table);
     if columns.is_empty() {
         if ins.row_count > 1 {
             return Err(Error::InvalidStatement(
@@ -208,7 +208,7 @@ impl SqlWriter<'_> {
             ));
         }
         self.push("UPDATE ");
-        self.ident(up.table.name());
+        self.table_name(&up.table);
         self.push(" SET ");
         self.list(&up.values, ", ", |w, (col, value)| {
             let column = require_column(&up.table, col)?;
@@ -225,7 +225,7 @@ impl SqlWriter<'_> {
 
     pub(crate) fn delete(&mut self, del: &Delete) -> Result<()> {
         self.push("DELETE FROM ");
-        self.ident(del.table.name());
+        self.table_name(&del.table);
         self.where_clause(del.where_.as_ref())?;
         if !del.returning.is_empty() {
             self.returning(&del.returning)?;

@@ -191,13 +191,13 @@ impl SqlWriter<'_> {
 
     /// `"table"."column"`, checking that the table has the column.
     pub(crate) fn column_ref(&mut self, c: &ColumnRef) -> Result<()> {
-        let Some(column) = c.column() else {
+        let (Some(index), Some(column)) = (c.position(), c.column()) else {
             return Err(Error::NoSuchColumn {
                 table: c.table().name().to_owned(),
                 column: c.name().to_owned(),
             });
         };
-        self.qualified(c.table().ref_name(), &column.name);
+        self.column_at(c.table(), index, &column.name);
         Ok(())
     }
 }

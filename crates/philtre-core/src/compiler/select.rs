@@ -85,7 +85,7 @@ impl SqlWriter<'_> {
 
     /// `"name"`, or `"name" AS "alias"`.
     fn write_table(&mut self, t: &Table) {
-        self.ident(t.name());
+        self.table_name(t);
         if let Some(alias) = t.alias_name() {
             self.push(" AS ");
             self.ident(alias);
@@ -162,13 +162,13 @@ impl SqlWriter<'_> {
 
     /// `"table"."column"` for a column named by the schema (a foreign key's), checked.
     fn table_column(&mut self, t: &Table, name: &str) -> Result<()> {
-        if t.column(name).is_none() {
+        let Some(index) = t.columns().iter().position(|c| c.name == name) else {
             return Err(Error::NoSuchColumn {
                 table: t.name().to_owned(),
                 column: name.to_owned(),
             });
-        }
-        self.qualified(t.ref_name(), name);
+        };
+        self.column_at(t, index, name);
         Ok(())
     }
 }

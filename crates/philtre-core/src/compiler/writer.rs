@@ -1,5 +1,6 @@
 use crate::compiler::{Compiled, Dialect, InsertedKey};
 use crate::value::Value;
+use crate::Table;
 
 /// The output buffer of a compilation: SQL text and the values bound so far.
 ///
@@ -8,6 +9,9 @@ use crate::value::Value;
 #[derive(Debug)]
 pub struct SqlWriter<'d> {
     dialect: &'d dyn Dialect,
+    /// [`Dialect::identifier_quote`], asked once: a table's names quoted with it in
+    /// advance are copied.
+    quote: Option<char>,
     sql: String,
     params: Vec<Value>,
 }
@@ -16,6 +20,7 @@ impl<'d> SqlWriter<'d> {
     pub fn new(dialect: &'d dyn Dialect) -> Self {
         SqlWriter {
             dialect,
+            quote: dialect.identifier_quote(),
             // A select of a few columns with a join and a filter runs past 256 bytes, and
             // growing the buffer copies the text written so far.
             sql: String::with_capacity(512),
@@ -49,6 +54,28 @@ impl<'d> SqlWriter<'d> {
     /// Appends a quoted identifier.
     pub fn ident(&mut self, name: &str) {
         self.dialect.write_identifier(&mut self.sql, name);
+    }
+
+    /// Appends a table's quoted name (its name, not an alias).
+    pub fn table_name(&mut self, table: &Table) {
+        match self.quote.and_then(|q| table.quoted_name(q)) {
+            Some(quoted) => self.sql.push_str(quoted),
+            None => self.ident(table.name()),
+        }
+    }
+
+    /// Appends `"table"."column"` for the column at `index` of `table`, named `name`,
+    /// qualified by the table's alias if it has one.
+    pub(crate) fn column_at(&mut self, table: &Table, index: usize, name: &str) {
+        match self.quote.and_then(|q| table.quoted_column(q, index)) {
+            Some(quoted) => self.sql.push_str(quoted),
+            None => self.qualified(table.ref_name(), name),
+        }
+    }
+
+    /// Appends a number as SQL text.
+    pub(crate) fn push_u64(&mut self, n: u64) {
+        crate::compiler::dialect::push_u64(&mut self.sql, n);
     }
 
     /// Appends `"qualifier"."name"`.

@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::expr::{ColumnRef, Expr};
+use crate::schema::quoted::QuotedNames;
 use crate::schema::{CheckConstraint, Column, ForeignKey, Index, MetaData, UniqueConstraint};
 use crate::value::Value;
 
@@ -35,6 +36,8 @@ struct TableData {
     foreign_keys: Vec<ForeignKey>,
     indexes: Vec<Index>,
     checks: Vec<CheckConstraint>,
+    /// The name and columns quoted in advance, for the compiler.
+    quoted: QuotedNames,
 }
 
 impl Table {
@@ -72,6 +75,20 @@ impl Table {
     /// The name statements use to refer to this table: its alias if it has one.
     pub fn ref_name(&self) -> &str {
         self.alias.as_deref().unwrap_or(&self.data.name)
+    }
+
+    /// The table's name quoted with `quote`, if quoted in advance (the alias is not).
+    pub(crate) fn quoted_name(&self, quote: char) -> Option<&str> {
+        self.data.quoted.table(quote)
+    }
+
+    /// `"table"."column"` for the column at `index` quoted with `quote`, if quoted in
+    /// advance: not under an alias, which statements qualify columns with instead.
+    pub(crate) fn quoted_column(&self, quote: char, index: usize) -> Option<&str> {
+        match self.alias {
+            None => self.data.quoted.qualified(quote, index),
+            Some(_) => None,
+        }
     }
 
     pub fn alias_name(&self) -> Option<&str> {
@@ -282,6 +299,7 @@ impl TableBuilder {
     pub fn build(self) -> Table {
         Table {
             data: Arc::new(TableData {
+                quoted: QuotedNames::new(&self.name, &self.columns),
                 name: self.name,
                 columns: self.columns,
                 primary_key: self.primary_key,
