@@ -122,7 +122,8 @@ pub enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Function {
-        name: String,
+        /// Borrowed for the functions `func` names, owned for [`func::call`]'s.
+        name: std::borrow::Cow<'static, str>,
         args: Vec<Expr>,
         distinct: bool,
     },

@@ -1,11 +1,22 @@
 //! SQL functions: `func::count_star()`, `func::max(users.c("id"))`, `func::call("name", args)`.
 
+use std::borrow::Cow;
+
 use super::Expr;
 
 /// Any SQL function by name. The name is written as given (it is code, not data).
 pub fn call(name: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
+    function(Cow::Owned(name.to_owned()), args)
+}
+
+/// A function philtre names: its name is borrowed, not allocated in every statement.
+fn builtin(name: &'static str, args: impl IntoIterator<Item = Expr>) -> Expr {
+    function(Cow::Borrowed(name), args)
+}
+
+fn function(name: Cow<'static, str>, args: impl IntoIterator<Item = Expr>) -> Expr {
     Expr::Function {
-        name: name.to_owned(),
+        name,
         args: args.into_iter().collect(),
         distinct: false,
     }
@@ -13,12 +24,12 @@ pub fn call(name: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
 
 /// `count(*)`.
 pub fn count_star() -> Expr {
-    call("count", [Expr::Star])
+    builtin("count", [Expr::Star])
 }
 
 /// `count(e)`.
 pub fn count(e: Expr) -> Expr {
-    call("count", [e])
+    builtin("count", [e])
 }
 
 /// `count(DISTINCT e)`.
@@ -33,12 +44,12 @@ pub fn count_distinct(e: Expr) -> Expr {
 macro_rules! unary_fns {
     ($($name:ident),*) => {$(
         #[doc = concat!("`", stringify!($name), "(e)`.")]
-        pub fn $name(e: Expr) -> Expr { call(stringify!($name), [e]) }
+        pub fn $name(e: Expr) -> Expr { builtin(stringify!($name), [e]) }
     )*};
 }
 unary_fns!(max, min, sum, avg, lower, upper, length, abs);
 
 /// `coalesce(a, b, ...)`.
 pub fn coalesce(items: impl IntoIterator<Item = Expr>) -> Expr {
-    call("coalesce", items)
+    builtin("coalesce", items)
 }
