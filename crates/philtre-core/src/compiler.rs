@@ -325,6 +325,30 @@ mod tests {
         );
     }
 
+    /// Quotes in brackets but still claims `"`: the contract `identifier_quote` states.
+    #[derive(Debug)]
+    struct ClaimsDoubleQuotes;
+
+    impl Dialect for ClaimsDoubleQuotes {
+        fn name(&self) -> &'static str {
+            "claims-double-quotes"
+        }
+        fn write_identifier(&self, sql: &mut String, ident: &str) {
+            Brackets.write_identifier(sql, ident);
+        }
+        fn write_type(&self, w: &mut SqlWriter<'_>, ty: &SqlType) -> crate::Result<()> {
+            w.push(&ty.to_string());
+            Ok(())
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "must return None")]
+    fn debug_builds_catch_a_dialect_that_breaks_the_quote_contract() {
+        let _ = statements()[0].to_sql(&ClaimsDoubleQuotes);
+    }
+
     #[test]
     fn only_a_select_only_reads() {
         let t = Table::new("t", &MetaData::new(), [Column::new("id", Integer)]);

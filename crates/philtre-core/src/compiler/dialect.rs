@@ -31,7 +31,8 @@ pub trait Dialect: Debug + Send + Sync + 'static {
     /// The compiler then copies a table's names as they were quoted once, when the table
     /// was built, instead of quoting them in every statement. A dialect that overrides
     /// [`write_identifier`] to quote any other way must return `None` here, so that
-    /// every identifier goes through its hook.
+    /// every identifier goes through its hook (debug builds check that names copied
+    /// this way read as the hook writes them).
     ///
     /// [`write_identifier`]: Self::write_identifier
     fn identifier_quote(&self) -> Option<char> {

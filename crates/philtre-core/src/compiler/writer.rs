@@ -59,7 +59,10 @@ impl<'d> SqlWriter<'d> {
     /// Appends a table's quoted name (its name, not an alias).
     pub fn table_name(&mut self, table: &Table) {
         match self.quote.and_then(|q| table.quoted_name(q)) {
-            Some(quoted) => self.sql.push_str(quoted),
+            Some(quoted) => {
+                self.check_quoted_in_advance(quoted, None, table.name());
+                self.sql.push_str(quoted);
+            }
             None => self.ident(table.name()),
         }
     }
@@ -68,8 +71,32 @@ impl<'d> SqlWriter<'d> {
     /// qualified by the table's alias if it has one.
     pub(crate) fn column_at(&mut self, table: &Table, index: usize, name: &str) {
         match self.quote.and_then(|q| table.quoted_column(q, index)) {
-            Some(quoted) => self.sql.push_str(quoted),
+            Some(quoted) => {
+                self.check_quoted_in_advance(quoted, Some(table.ref_name()), name);
+                self.sql.push_str(quoted);
+            }
             None => self.qualified(table.ref_name(), name),
+        }
+    }
+
+    /// In debug builds, that a name quoted in advance reads as the dialect's own hook
+    /// writes it: a dialect that overrides `write_identifier` but still returns a quote
+    /// from [`Dialect::identifier_quote`] breaks that hook's contract.
+    fn check_quoted_in_advance(&self, quoted: &str, qualifier: Option<&str>, name: &str) {
+        if cfg!(debug_assertions) {
+            let mut hooked = String::new();
+            if let Some(q) = qualifier {
+                self.dialect.write_identifier(&mut hooked, q);
+                hooked.push('.');
+            }
+            self.dialect.write_identifier(&mut hooked, name);
+            debug_assert_eq!(
+                quoted,
+                hooked,
+                "dialect {:?} overrides write_identifier but returns a quote from \
+                 identifier_quote; it must return None",
+                self.dialect.name()
+            );
         }
     }
 
