@@ -26,7 +26,7 @@ enum RefName {
 impl ColumnRef {
     /// A reference to `table`'s column `name`, known or not.
     pub(crate) fn new(table: Table, name: &str) -> ColumnRef {
-        let name = match table.columns().iter().position(|c| c.name == name) {
+        let name = match table.column_position(name) {
             Some(i) => RefName::At(i),
             None => RefName::Unknown(name.into()),
         };

@@ -162,7 +162,7 @@ impl SqlWriter<'_> {
 
     /// `"table"."column"` for a column named by the schema (a foreign key's), checked.
     fn table_column(&mut self, t: &Table, name: &str) -> Result<()> {
-        let Some(index) = t.columns().iter().position(|c| c.name == name) else {
+        let Some(index) = t.column_position(name) else {
             return Err(Error::NoSuchColumn {
                 table: t.name().to_owned(),
                 column: name.to_owned(),

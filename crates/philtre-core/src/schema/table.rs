@@ -108,6 +108,11 @@ impl Table {
         &self.data.columns
     }
 
+    /// The position of the column named `name` among [`columns`](Self::columns).
+    pub(crate) fn column_position(&self, name: &str) -> Option<usize> {
+        self.data.columns.iter().position(|c| c.name == name)
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.data.columns.iter().find(|c| c.name == name)
     }
