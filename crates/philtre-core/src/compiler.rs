@@ -5,6 +5,7 @@ mod ddl;
 mod dialect;
 mod dml;
 mod expr;
+mod prepared;
 mod select;
 mod writer;
 
@@ -12,6 +13,7 @@ pub use dialect::{
     push_decimal, write_column_ddl_common, write_drop_index_common, write_identifier_common,
     write_limit_offset_common, write_literal_common, Dialect,
 };
+pub use prepared::{Bound, Prepared};
 pub use writer::SqlWriter;
 
 use crate::error::Result;
@@ -68,6 +70,21 @@ pub trait Executable: Send + Sync {
     fn only_reads(&self) -> bool {
         false
     }
+
+    /// Compiles it once for `dialect`, to run many times: its
+    /// [`bindparam`](crate::expr::bindparam)s get their values at each run through
+    /// [`Prepared::bind`]. Selects, inserts, updates and deletes can hold named
+    /// parameters; other statements are kept compiled as they are.
+    fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
+        let compiled = self.compile(dialect)?;
+        Ok(Prepared::new(
+            dialect,
+            compiled,
+            Vec::new(),
+            Vec::new(),
+            self.only_reads(),
+        ))
+    }
 }
 
 impl<T: Executable + ?Sized> Executable for &T {
@@ -78,6 +95,22 @@ impl<T: Executable + ?Sized> Executable for &T {
     fn only_reads(&self) -> bool {
         (**self).only_reads()
     }
+
+    fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
+        (**self).prepare(dialect)
+    }
+}
+
+/// The end of [`Executable::prepare`] for a statement the compiler writes.
+fn prepared(
+    w: SqlWriter<'_>,
+    returns_rows: bool,
+    primary_key: Option<InsertedKey>,
+    only_reads: bool,
+) -> Prepared {
+    let dialect = w.dialect();
+    let (compiled, slots, key_slots) = w.finish_prepared(returns_rows, primary_key);
+    Prepared::new(dialect, compiled, slots, key_slots, only_reads)
 }
 
 impl Executable for Select {
@@ -90,6 +123,12 @@ impl Executable for Select {
     fn only_reads(&self) -> bool {
         true
     }
+
+    fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
+        let mut w = SqlWriter::preparing(dialect);
+        w.select(self)?;
+        Ok(prepared(w, true, None, true))
+    }
 }
 
 impl Executable for Insert {
@@ -100,6 +139,12 @@ impl Executable for Insert {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
         dml::compile_insert(self, dialect)
     }
+
+    fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
+        let mut w = SqlWriter::preparing(dialect);
+        let (returns_rows, key) = dml::write_insert(self, &mut w, None)?;
+        Ok(prepared(w, returns_rows, key, false))
+    }
 }
 
 impl Executable for Update {
@@ -108,6 +153,12 @@ impl Executable for Update {
         w.update(self)?;
         Ok(w.finish(!self.returning.is_empty(), None))
     }
+
+    fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
+        let mut w = SqlWriter::preparing(dialect);
+        w.update(self)?;
+        Ok(prepared(w, !self.returning.is_empty(), None, false))
+    }
 }
 
 impl Executable for Delete {
@@ -115,6 +166,12 @@ impl Executable for Delete {
         let mut w = SqlWriter::new(dialect);
         w.delete(self)?;
         Ok(w.finish(!self.returning.is_empty(), None))
+    }
+
+    fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
+        let mut w = SqlWriter::preparing(dialect);
+        w.delete(self)?;
+        Ok(prepared(w, !self.returning.is_empty(), None, false))
     }
 }
 

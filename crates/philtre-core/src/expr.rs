@@ -134,6 +134,9 @@ pub enum Expr {
     Exists(Box<Select>, bool),
     Label(Box<Expr>, String),
     Cast(Box<Expr>, SqlType),
+    /// A named parameter whose value is given each time the statement runs: see
+    /// [`bindparam`].
+    BindParam(std::borrow::Cow<'static, str>),
 }
 
 impl<T: Into<Value>> From<T> for Expr {
@@ -350,6 +353,52 @@ pub fn exists(select: Select) -> Expr {
 /// A bound literal value as an expression, e.g. in a select list.
 pub fn lit(v: impl Into<Value>) -> Expr {
     Expr::Bind(v.into())
+}
+
+/// A named bind parameter, SQLAlchemy's `bindparam("name")`: a placeholder whose value is
+/// given each time the statement runs.
+///
+/// A statement holding one is compiled once with [`Executable::prepare`], which keeps the
+/// SQL; [`Prepared::bind`] gives the values for each run. Compared with a column
+/// (`users.c("id").eq(bindparam("id"))`) or set into one (an insert's or update's value),
+/// the value bound is checked against the column's type as a literal would be. Compiling
+/// such a statement straight away (`execute(stmt)`) is an error,
+/// [`Error::MissingParameter`](crate::Error::MissingParameter), since it has no value.
+///
+/// Unlike a literal `None`, which `eq` writes as `IS NULL`, a NULL bound to `= :name`
+/// matches no row, as in SQL.
+///
+/// ```
+/// use philtre_core::{bindparam, types::*, Column, Error, Executable, MetaData, Table};
+/// # use philtre_core::compiler::{Dialect, SqlWriter};
+/// # #[derive(Debug)] struct Ansi;
+/// # impl Dialect for Ansi {
+/// #     fn name(&self) -> &'static str { "ansi" }
+/// #     fn write_type(&self, w: &mut SqlWriter<'_>, ty: &philtre_core::SqlType) -> philtre_core::Result<()> { w.push(&ty.to_string()); Ok(()) }
+/// # }
+/// let users = Table::new("users", &MetaData::new(), [
+///     Column::new("id", Integer).primary_key(),
+///     Column::new("name", String(50)),
+/// ]);
+/// let by_id = users.select().where_(users.c("id").eq(bindparam("id"))).prepare(&Ansi)?;
+/// assert_eq!(
+///     by_id.sql(),
+///     r#"SELECT "users"."id", "users"."name" FROM "users" WHERE "users"."id" = ?"#
+/// );
+/// let run = by_id.bind("id", 7).compile(&Ansi)?;
+/// assert_eq!(run.params, philtre_core::params![7]);
+/// // A value the column cannot hold is refused, as a literal would be.
+/// assert!(matches!(
+///     by_id.bind("id", "seven").compile(&Ansi),
+///     Err(Error::TypeMismatch { .. })
+/// ));
+/// # Ok::<(), philtre_core::Error>(())
+/// ```
+///
+/// [`Executable::prepare`]: crate::Executable::prepare
+/// [`Prepared::bind`]: crate::Prepared::bind
+pub fn bindparam(name: impl Into<std::borrow::Cow<'static, str>>) -> Expr {
+    Expr::BindParam(name.into())
 }
 
 /// A column by name, not tied to a table: `column("n")`, or `column("sub.n")` for a subquery.

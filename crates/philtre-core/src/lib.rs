@@ -52,10 +52,10 @@ pub mod stmt;
 pub mod url;
 pub mod value;
 
-pub use compiler::{Compiled, Dialect, Executable, InsertedKey};
+pub use compiler::{Compiled, Dialect, Executable, InsertedKey, Prepared};
 pub use driver::{Connection, Driver, ExecResult, RowSink, Rows};
 pub use error::{DatabaseError, DbErrorKind, Error, OrmError, Result};
-pub use expr::{and_, case, column, exists, func, lit, not_, or_, Expr, OrderBy};
+pub use expr::{and_, bindparam, case, column, exists, func, lit, not_, or_, Expr, OrderBy};
 pub use raw_row::{PeekedInt, RawRow, ValuesRow};
 pub use row::{FromRow, FromValues, Row, RowIndex};
 pub use schema::{

@@ -75,8 +75,8 @@ pub use transaction::Transaction;
 pub mod prelude {
     pub use crate::types::*;
     pub use crate::{
-        and_, create_engine, func, not_, or_, params, select, text, values, Autoload, Column,
-        Connection, CursorResult, Engine, Executable, ExecuteExt, Expr, ForeignKey, FromValues,
-        MetaData, MetaDataExt, RawRow, Row, SqlType, Table, Transaction, Value,
+        and_, bindparam, create_engine, func, not_, or_, params, select, text, values, Autoload,
+        Column, Connection, CursorResult, Engine, Executable, ExecuteExt, Expr, ForeignKey,
+        FromValues, MetaData, MetaDataExt, RawRow, Row, SqlType, Table, Transaction, Value,
     };
 }

@@ -2,20 +2,24 @@
 
 use crate::compiler::{Compiled, Dialect, InsertedKey, SqlWriter};
 use crate::error::{Error, Result};
-use crate::expr::Expr;
+use crate::expr::{ColumnRef, Expr};
 use crate::stmt::{Delete, Insert, Update};
 use crate::value::Value;
 use crate::{Column, Table};
 
 pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Compiled> {
-    write_insert(ins, dialect, None)
+    let mut w = SqlWriter::new(dialect);
+    let (returns_rows, key) = write_insert(ins, &mut w, None)?;
+    Ok(w.finish(returns_rows, key))
 }
 
 /// Compiles an insert the caller gives up: the rows' bound values move into the
 /// parameters instead of being copied (a 100-row insert binds 200 strings).
 pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Result<Compiled> {
     let mut moved = Vec::with_capacity(ins.cells.len());
-    let mut compiled = write_insert(&ins, dialect, Some(&mut moved))?;
+    let mut w = SqlWriter::new(dialect);
+    let (returns_rows, key) = write_insert(&ins, &mut w, Some(&mut moved))?;
+    let mut compiled = w.finish(returns_rows, key);
     // Cells are written in order, so the moved ones come in order: one pass takes them.
     let mut cells = std::mem::take(&mut ins.cells).into_iter().enumerate();
     for m in moved {
@@ -33,17 +37,19 @@ pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Re
 }
 
 /// A row's bound value written as a placeholder whose parameter is filled in afterwards.
-struct Moved {
+pub(crate) struct Moved {
     param: usize,
     /// Its place in `Insert::cells`.
     cell: usize,
 }
 
-fn write_insert(
+/// Writes an insert into `w`: whether it returns rows, and how its key is learnt.
+pub(crate) fn write_insert(
     ins: &Insert,
-    dialect: &dyn Dialect,
+    w: &mut SqlWriter<'_>,
     mut moved: Option<&mut Vec<Moved>>,
-) -> Result<Compiled> {
+) -> Result<(bool, Option<InsertedKey>)> {
+    let dialect = w.dialect();
     let table = &ins.table;
     if let Some(reason) = &ins.invalid {
         return Err(Error::InvalidStatement(reason.clone()));
@@ -67,7 +73,6 @@ fn write_insert(
         })
         .collect();
 
-    let mut w = SqlWriter::new(dialect);
     // No rows yet is one row of defaults only. Each row's values are `(` and `)` around
     // placeholders of up to ~6 bytes and a separator each.
     let rows = ins.row_count.max(1);
@@ -81,7 +86,7 @@ fn write_insert(
                 "a multi-row INSERT must name at least one column".into(),
             ));
         }
-        dialect.write_empty_insert_values(&mut w);
+        dialect.write_empty_insert_values(w);
     } else {
         w.push(" (");
         w.list(&columns, ", ", |w, c| {
@@ -124,7 +129,7 @@ fn write_insert(
         })?;
     }
 
-    let key = inserted_key(ins, dialect, &columns);
+    let key = inserted_key(ins, w, &columns);
     if !ins.returning.is_empty() {
         w.returning(&ins.returning)?;
     } else if key == Some(InsertedKey::Returning) {
@@ -134,12 +139,13 @@ fn write_insert(
             Ok::<(), Error>(())
         })?;
     }
-    let returns_rows = !ins.returning.is_empty();
-    Ok(w.finish(returns_rows, key))
+    Ok((!ins.returning.is_empty(), key))
 }
 
-/// How the caller learns the primary key of a single-row insert.
-fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&Column]) -> Option<InsertedKey> {
+/// How the caller learns the primary key of a single-row insert. A key value given as a
+/// named parameter is recorded in `w`, which fills it in when the value is bound.
+fn inserted_key(ins: &Insert, w: &mut SqlWriter<'_>, columns: &[&Column]) -> Option<InsertedKey> {
+    let dialect = w.dialect();
     if ins.row_count > 1 {
         return None;
     }
@@ -148,10 +154,15 @@ fn inserted_key(ins: &Insert, dialect: &dyn Dialect, columns: &[&Column]) -> Opt
     let row = ins.row(0).unwrap_or_default();
     let given: Option<Vec<_>> = pk
         .iter()
-        .map(|k| {
+        .enumerate()
+        .map(|(index, k)| {
             let at = ins.columns.iter().position(|c| c == k);
             match at.and_then(|i| row.get(i)) {
                 Some(Expr::Bind(v)) => Some(v.clone()),
+                Some(Expr::BindParam(name)) => {
+                    w.key_slot(index, name);
+                    Some(Value::Null)
+                }
                 _ => table.column(k).and_then(|c| c.default.clone()),
             }
         })
@@ -184,8 +195,12 @@ impl SqlWriter<'_> {
     fn value_for(&mut self, table: &Table, column: &Column, value: &Expr) -> Result<()> {
         // Checked against the table directly: a bound value of a 100-row insert would
         // otherwise build a column reference (a name copy and a table handle) each.
-        if let Expr::Bind(v) = value {
-            table.check_column_value(column, v)?;
+        match value {
+            Expr::Bind(v) => table.check_column_value(column, v)?,
+            Expr::BindParam(name) => {
+                return self.bind_param(name, Some(&ColumnRef::new(table.clone(), &column.name)))
+            }
+            _ => {}
         }
         self.expr(value)
     }

@@ -39,6 +39,15 @@ impl SqlWriter<'_> {
         }
     }
 
+    /// Writes one side of a binary operator, `this`, whose other side is `other`: a named
+    /// parameter compared with a column is bound later with the column's type check.
+    fn side(&mut self, this: &Expr, other: &Expr, compares: bool, parent: u8) -> Result<()> {
+        match (this, other) {
+            (Expr::BindParam(name), Expr::Column(c)) if compares => self.bind_param(name, Some(c)),
+            _ => self.operand(this, parent),
+        }
+    }
+
     /// Writes an expression.
     pub fn expr(&mut self, e: &Expr) -> Result<()> {
         match e {
@@ -54,20 +63,22 @@ impl SqlWriter<'_> {
                 self.bind(v.clone());
                 Ok(())
             }
+            Expr::BindParam(name) => self.bind_param(name, None),
             Expr::Binary(l, BinOp::Concat, r) => self.dialect().write_concat(self, l, r),
             Expr::Binary(l, op, r) => {
-                if matches!(
+                let compares = matches!(
                     op,
                     BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
-                ) {
+                );
+                if compares {
                     check_comparison(l, r)?;
                 }
                 let p = precedence(e);
-                self.operand(l, p - 1)?;
+                self.side(l, r, compares, p - 1)?;
                 self.push(" ");
                 self.push(op.sql());
                 self.push(" ");
-                self.operand(r, p)
+                self.side(r, l, compares, p)
             }
             Expr::Not(inner) => {
                 self.push("NOT ");

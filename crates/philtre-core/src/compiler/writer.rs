@@ -1,4 +1,9 @@
+use std::borrow::Cow;
+
+use crate::compiler::prepared::{BindSlot, KeySlots};
 use crate::compiler::{Compiled, Dialect, InsertedKey};
+use crate::error::{Error, Result};
+use crate::expr::ColumnRef;
 use crate::value::Value;
 use crate::Table;
 
@@ -14,6 +19,13 @@ pub struct SqlWriter<'d> {
     quote: Option<char>,
     sql: String,
     params: Vec<Value>,
+    /// The named parameters written so far when compiling for
+    /// [`Executable::prepare`](crate::Executable::prepare); `None` otherwise, when a named
+    /// parameter has no value to bind and is an error.
+    slots: Option<Vec<BindSlot>>,
+    /// For a single-row INSERT whose primary key is a named parameter: which key value
+    /// each such parameter gives (its position in `InsertedKey::Given`).
+    key_slots: KeySlots,
 }
 
 impl<'d> SqlWriter<'d> {
@@ -25,6 +37,17 @@ impl<'d> SqlWriter<'d> {
             // growing the buffer copies the text written so far.
             sql: String::with_capacity(512),
             params: Vec::new(),
+            slots: None,
+            key_slots: Vec::new(),
+        }
+    }
+
+    /// A writer for [`Executable::prepare`](crate::Executable::prepare): named parameters
+    /// become placeholders whose values are bound later.
+    pub(crate) fn preparing(dialect: &'d dyn Dialect) -> Self {
+        SqlWriter {
+            slots: Some(Vec::new()),
+            ..SqlWriter::new(dialect)
         }
     }
 
@@ -124,6 +147,34 @@ impl<'d> SqlWriter<'d> {
             .write_placeholder(&mut self.sql, self.params.len());
     }
 
+    /// Appends the placeholder of the named parameter `name`, whose value must suit
+    /// `column` when it is given; an error outside [`preparing`](Self::preparing).
+    // `&Cow`: cloned into the slot, a name borrowed for `'static` stays borrowed.
+    #[allow(clippy::ptr_arg)]
+    pub(crate) fn bind_param(
+        &mut self,
+        name: &Cow<'static, str>,
+        column: Option<&ColumnRef>,
+    ) -> Result<()> {
+        let Some(slots) = self.slots.as_mut() else {
+            return Err(Error::MissingParameter(name.to_string()));
+        };
+        slots.push(BindSlot {
+            name: name.clone(),
+            param: self.params.len(),
+            column: column.cloned(),
+        });
+        self.bind(Value::Null);
+        Ok(())
+    }
+
+    /// Records that the named parameter `name` gives the value at `index` of the
+    /// statement's `InsertedKey::Given`.
+    #[allow(clippy::ptr_arg)]
+    pub(crate) fn key_slot(&mut self, index: usize, name: &Cow<'static, str>) {
+        self.key_slots.push((index, name.clone()));
+    }
+
     /// Appends `items` separated by `sep`, each written by `f`.
     pub fn list<T, E>(
         &mut self,
@@ -157,5 +208,17 @@ impl<'d> SqlWriter<'d> {
             returns_rows,
             primary_key,
         }
+    }
+
+    /// Like [`finish`](Self::finish), with the named parameters written and the key
+    /// values they give.
+    pub(crate) fn finish_prepared(
+        mut self,
+        returns_rows: bool,
+        primary_key: Option<InsertedKey>,
+    ) -> (Compiled, Vec<BindSlot>, KeySlots) {
+        let slots = self.slots.take().unwrap_or_default();
+        let key_slots = std::mem::take(&mut self.key_slots);
+        (self.finish(returns_rows, primary_key), slots, key_slots)
     }
 }
