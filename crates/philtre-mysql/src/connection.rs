@@ -325,7 +325,8 @@ async fn feed<P: Protocol>(
     let columns = result.columns().unwrap_or_else(|| Arc::from([]));
     let (names, fast) = last.of(&columns);
     sink.columns(&names)?;
-    let mut values = Vec::with_capacity(columns.len());
+    // Filled only for a column the sink does not read straight from the row.
+    let mut values = Vec::new();
     let mut failed: Option<Error> = None;
     result
         .for_each(|row| {

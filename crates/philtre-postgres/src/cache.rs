@@ -4,14 +4,18 @@ use std::sync::Arc;
 
 use tokio_postgres::Statement;
 
+use crate::decode::{column_kinds, ColumnKind};
+
 /// How many statements a connection keeps prepared unless told otherwise.
 pub const DEFAULT_STATEMENT_CACHE_CAPACITY: usize = 256;
 
-/// A prepared statement and the names of its result columns (shared by every row).
+/// A prepared statement, the names of its result columns (shared by every row), and how
+/// each column decodes: worked out once, when it is prepared, not at every run.
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     pub stmt: Statement,
     pub columns: Arc<[String]>,
+    pub kinds: Arc<[ColumnKind]>,
 }
 
 /// Least-recently-used cache of [`Prepared`] statements; a capacity of 0 disables it.
@@ -36,7 +40,12 @@ impl StatementCache {
     /// Caches a freshly prepared statement and returns it with its column names.
     pub(crate) fn insert(&mut self, sql: &str, stmt: Statement) -> Prepared {
         let columns: Arc<[String]> = stmt.columns().iter().map(|c| c.name().to_owned()).collect();
-        let prepared = Prepared { stmt, columns };
+        let kinds = column_kinds(stmt.columns()).into();
+        let prepared = Prepared {
+            stmt,
+            columns,
+            kinds,
+        };
         // What is pushed out is dropped, which closes it once unused.
         self.inner.insert(sql, prepared.clone());
         prepared

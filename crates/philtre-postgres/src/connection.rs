@@ -16,7 +16,7 @@ use tokio_postgres::{Client, Statement};
 use crate::bind::{bind_all, Bound};
 use crate::cache::{Prepared, StatementCache};
 use crate::cancel::Canceller;
-use crate::decode::{column_kinds, decode_row, PgRawRow};
+use crate::decode::{decode_row, PgRawRow};
 use crate::error::{is_fatal, map};
 
 type PgError = tokio_postgres::Error;
@@ -194,15 +194,15 @@ async fn run_once(
     if let Err(e) = sink.columns(&p.columns) {
         return Ok(Err(e));
     }
-    let kinds = column_kinds(p.stmt.columns());
-    let mut values = Vec::with_capacity(kinds.len());
+    // Filled only for a column the sink does not read straight from the row.
+    let mut values = Vec::new();
     let mut rows = std::pin::pin!(rows);
     let mut n = 0;
     while let Some(row) = rows.try_next().await? {
         n += 1;
         let read = sink.raw_row(&mut PgRawRow {
             row: &row,
-            kinds: &kinds,
+            kinds: &p.kinds,
             columns: &p.columns,
             buf: &mut values,
             peeked: PeekedInt::default(),
@@ -424,7 +424,7 @@ impl Connection for PgConnection {
         let Some(p) = p else {
             return Ok(Vec::new());
         };
-        let kinds = column_kinds(p.stmt.columns());
+        let kinds = &p.kinds;
         let mut values = Vec::with_capacity(kinds.len());
         outputs
             .into_iter()
@@ -433,7 +433,7 @@ impl Connection for PgConnection {
                 rows.columns(&p.columns)?;
                 if let Output::Rows(pg_rows) = out {
                     for r in &pg_rows {
-                        decode_row(r, &kinds, &mut values)?;
+                        decode_row(r, kinds, &mut values)?;
                         rows.row(&mut values)?;
                     }
                 }

@@ -54,7 +54,8 @@ pub(crate) fn query_each(
     let (names, decls) = last_columns.of(sql, row.as_ref());
     sink.columns(&names)?;
     let mut row = Some(row);
-    let mut values = Vec::with_capacity(decls.len());
+    // Filled only for a column the sink does not read straight from the row.
+    let mut values = Vec::new();
     while let Some(current) = row {
         sink.raw_row(&mut SqliteRow {
             row: current,

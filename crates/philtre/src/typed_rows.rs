@@ -8,14 +8,15 @@ use philtre_core::{Error, FromValue, FromValues, RawRow, Result, RowSink, Value}
 
 /// Every row as a `T` (a tuple or any [`FromValues`] type).
 pub(crate) struct TypedRows<T> {
-    columns: Arc<[String]>,
+    /// Given before the first row (an empty `Arc` would be an allocation per query).
+    columns: Option<Arc<[String]>>,
     pub(crate) out: Vec<T>,
 }
 
 impl<T> TypedRows<T> {
     pub(crate) fn new() -> Self {
         TypedRows {
-            columns: Arc::from([]),
+            columns: None,
             out: Vec::new(),
         }
     }
@@ -23,12 +24,13 @@ impl<T> TypedRows<T> {
 
 impl<T: FromValues + Send> RowSink for TypedRows<T> {
     fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
-        self.columns = names.clone();
+        self.columns = Some(names.clone());
         Ok(())
     }
 
     fn row(&mut self, values: &mut [Value]) -> Result<()> {
-        self.out.push(T::from_values(values, &self.columns)?);
+        let columns = self.columns.as_deref().unwrap_or_default();
+        self.out.push(T::from_values(values, columns)?);
         Ok(())
     }
 
