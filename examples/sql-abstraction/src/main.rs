@@ -75,6 +75,17 @@ async fn main() -> philtre::Result<()> {
         .first();
     println!("{}", show(&row));
 
+    // Beyond the page: a statement run in a loop is built and compiled once, with a
+    // named parameter (SQLAlchemy's bindparam), and given its value at each run.
+    let by_name = users
+        .select()
+        .where_(users.c("name").eq(bindparam("name")))
+        .prepare(engine.dialect())?;
+    for name in ["admin", "nobody"] {
+        let row = engine.execute(by_name.bind("name", name)).await?.first();
+        println!("{name}: {}", show(&row));
+    }
+
     drop(con);
     declared.drop_all(&engine).await?;
     Ok(())
