@@ -28,6 +28,12 @@ async fn seeded(db: &TestDb) -> philtre::Result<(Table, Prepared)> {
     Ok((users, insert))
 }
 
+async fn count(conn: &mut Connection, table: &Table) -> philtre::Result<i64> {
+    conn.execute(select([func::count_star()]).select_from(table))
+        .await?
+        .scalar_one()
+}
+
 /// A dialect no engine here speaks.
 #[derive(Debug)]
 struct Elsewhere;
@@ -109,11 +115,7 @@ backend_test! {
         assert_eq!(result.inserted_primary_key(), Some(&[Value::from(77)][..]));
         let again = conn.execute(insert.bind("name", "eve").bind("age", 5)).await?;
         assert_eq!(again.rows_affected(), 1);
-        let count: i64 = conn
-            .execute(select([func::count_star()]).select_from(&users))
-            .await?
-            .scalar_one()?;
-        assert_eq!(count, 3);
+        assert_eq!(count(&mut conn, &users).await?, 3);
         Ok(())
     }
 }
@@ -146,11 +148,7 @@ backend_test! {
         assert!(matches!(refused, Err(Error::InvalidStatement(_))), "{refused:?}");
 
         // The connection is as usable as before, and nothing was written.
-        let count: i64 = conn
-            .execute(select([func::count_star()]).select_from(&users))
-            .await?
-            .scalar_one()?;
-        assert_eq!(count, 3);
+        assert_eq!(count(&mut conn, &users).await?, 3);
         Ok(())
     }
 }
