@@ -138,3 +138,53 @@ backend_test! {
         Ok(())
     }
 }
+
+backend_test! {
+    async fn from_statement_loads_through_the_identity_map(db) {
+        person_post_models!();
+        let (users, _posts) = db.users_and_posts().await?;
+        mapper::<Person>(&users)?;
+        let mut session = sessionmaker(&db.engine).session();
+        session.add_all([Person::new("ann", 31), Person::new("bob", 25), Person::new("cy", 40)])?;
+        session.commit().await?;
+        let ann = session.query::<Person>().filter_by("name", "ann").one().await?;
+
+        // A query's statement, prepared once with a named parameter and run per value.
+        let older_than = session
+            .query::<Person>()
+            .filter(users.c("age").gt(bindparam("age")))
+            .order_by(users.c("id"))
+            .statement()
+            .expect("Person is mapped")
+            .prepare(db.engine.dialect())?;
+        let found = session.query::<Person>().from_statement(older_than.bind("age", 30)).all().await?;
+        let names: Vec<String> = found.iter().map(|p| p.read().name.clone()).collect();
+        assert_eq!(names, ["ann", "cy"]);
+        assert!(Obj::ptr_eq(&found[0], &ann), "the same row gives the same object");
+        let none = session.query::<Person>().from_statement(older_than.bind("age", 99)).first().await?;
+        assert!(none.is_none());
+
+        // Raw SQL works too, and autoflush shows a pending object to it.
+        session.add(Person::new("dee", 50))?;
+        let sql = format!("SELECT id, name, age FROM {} WHERE age >= 40 ORDER BY id", users.name());
+        let found = session.query::<Person>().from_statement(text(&sql)).all().await?;
+        let names: Vec<String> = found.iter().map(|p| p.read().name.clone()).collect();
+        assert_eq!(names, ["cy", "dee"]);
+        assert!(matches!(
+            session.query::<Person>().from_statement(text(&sql)).one().await,
+            Err(Error::MultipleResultsFound)
+        ));
+
+        // Columns other than the mapping's, or in another order, are refused.
+        let swapped = format!("SELECT name, id, age FROM {}", users.name());
+        let refused = session.query::<Person>().from_statement(text(&swapped)).all().await;
+        assert!(matches!(&refused, Err(Error::InvalidStatement(why)) if why.contains("Person")), "{refused:?}");
+        let narrow = select([users.c("id"), users.c("name")]);
+        let refused = session.query::<Person>().from_statement(narrow).all().await;
+        assert!(matches!(refused, Err(Error::InvalidStatement(_))), "{refused:?}");
+        // The session is still usable, and the objects are as the database has them.
+        assert_eq!(session.query::<Person>().count().await?, 4);
+        session.rollback().await?;
+        Ok(())
+    }
+}

@@ -129,7 +129,7 @@ pub use maker::{sessionmaker, SessionMaker};
 pub use mapping::{generated_key, mapper, Mapped, Mapping};
 pub use object::{Obj, ObjectState, ReadGuard, WriteGuard};
 pub use philtre::{self, Error, OrmError, Result, Row, Value};
-pub use query::Query;
+pub use query::{FromStatement, Query};
 pub use scoped::{scope, scoped_session, QueryProperty, ScopedGuard, ScopedSession};
 pub use session::{Session, SessionConfig};
 

@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use philtre::{Error, Expr, OrderBy, Result, Select};
+use philtre::{Error, Executable, Expr, OrderBy, Result, Select};
 
 mod criteria;
 
@@ -146,6 +146,49 @@ impl<'s, T: Mapped> Query<'s, T> {
         Some(self.criteria.to_select(m))
     }
 
+    /// Loads the objects from the rows of another statement instead, SQLAlchemy's
+    /// `Query.from_statement`: raw SQL, a Core select, or a statement
+    /// [prepared](philtre::Executable::prepare) once with `bindparam`s and bound per call.
+    /// Rows come through the identity map as any query's do, after an autoflush; the
+    /// query's own filters, order and limits are not applied.
+    ///
+    /// The statement must select `T`'s mapped columns by name, in mapping order (what
+    /// [`statement`](Self::statement) selects); otherwise the load fails with
+    /// [`Error::InvalidStatement`] before any object is made.
+    ///
+    /// ```
+    /// # use philtre_orm::prelude::*;
+    /// # #[derive(Debug)] struct User { id: Option<i64>, name: String }
+    /// # impl Mapped for User {
+    /// #     const COLUMNS: &'static [&'static str] = &["id", "name"];
+    /// #     fn from_row(row: &Row) -> philtre_orm::Result<Self> { Ok(User { id: row.get(0)?, name: row.get(1)? }) }
+    /// #     fn to_values(&self) -> Vec<Value> { field_values![self.id, self.name] }
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> philtre_orm::Result<()> {
+    /// # let engine = create_engine("sqlite://")?;
+    /// # let metadata = MetaData::new();
+    /// # let users = Table::new("users", &metadata, [Column::new("id", Integer).primary_key(), Column::new("name", String(50))]);
+    /// # metadata.create_all(&engine).await?;
+    /// # mapper::<User>(&users)?;
+    /// let mut session = sessionmaker(&engine).session();
+    /// session.add_all(["ann", "bob"].map(|n| User { id: None, name: n.into() }))?;
+    /// // Built and compiled once, run with a new name each time.
+    /// let by_name = session
+    ///     .query::<User>()
+    ///     .filter(users.c("name").eq(bindparam("name")))
+    ///     .statement()
+    ///     .expect("User is mapped")
+    ///     .prepare(engine.dialect())?;
+    /// let bob = session.query::<User>().from_statement(by_name.bind("name", "bob")).one().await?;
+    /// assert_eq!(bob.read().id, Some(2));
+    /// // The same row is the same object.
+    /// assert!(Obj::ptr_eq(&bob, &session.get::<User>(2).await?.unwrap()));
+    /// # Ok(()) }
+    /// ```
+    pub fn from_statement<E: Executable>(self, stmt: E) -> FromStatement<'s, T, E> {
+        FromStatement { query: self, stmt }
+    }
+
     async fn parts(self) -> Result<(SessionRef<'s>, Arc<Mapping>, Criteria)> {
         let m = self.mapping?;
         let session = match self.source {
@@ -233,6 +276,52 @@ impl<'s, T: Mapped> Query<'s, T> {
         let (mut s, m, criteria) = self.parts().await?;
         let filter = bulk_filter(criteria)?;
         s.get().bulk_delete(&m, filter).await
+    }
+}
+
+/// A [`Query`] whose objects come from the rows of a statement of the caller's: see
+/// [`Query::from_statement`].
+#[must_use]
+pub struct FromStatement<'s, T, E> {
+    query: Query<'s, T>,
+    stmt: E,
+}
+
+impl<T, E> fmt::Debug for FromStatement<'_, T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FromStatement")
+            .field("type", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Mapped, E: Executable> FromStatement<'_, T, E> {
+    /// Every object the statement's rows give.
+    pub async fn all(self) -> Result<Vec<Obj<T>>> {
+        let (mut s, m, _) = self.query.parts().await?;
+        s.get().load_statement::<T>(&m, self.stmt).await
+    }
+
+    /// The first row's object, or `None` (the statement is run as it is: no `LIMIT` is
+    /// added to it).
+    pub async fn first(self) -> Result<Option<Obj<T>>> {
+        Ok(self.all().await?.into_iter().next())
+    }
+
+    /// Exactly one object: [`Error::NoResultFound`] or [`Error::MultipleResultsFound`]
+    /// otherwise.
+    pub async fn one(self) -> Result<Obj<T>> {
+        self.one_or_none().await?.ok_or(Error::NoResultFound)
+    }
+
+    /// One object or none; [`Error::MultipleResultsFound`] if the statement gives more.
+    pub async fn one_or_none(self) -> Result<Option<Obj<T>>> {
+        let mut found = self.all().await?.into_iter();
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(Error::MultipleResultsFound);
+        }
+        Ok(first)
     }
 }
 

@@ -121,6 +121,18 @@ impl Session {
         m: &Mapping,
         stmt: impl philtre::Executable,
     ) -> Result<Vec<Obj<T>>> {
+        self.load_rows_checking(m, stmt, false).await
+    }
+
+    /// [`load_rows`](Self::load_rows), first checking, when `check_columns`, that the
+    /// statement's columns are `T`'s mapped ones: a statement not built from the mapping
+    /// could select others, which the positional decoding would misread.
+    async fn load_rows_checking<T: Mapped>(
+        &mut self,
+        m: &Mapping,
+        stmt: impl philtre::Executable,
+        check_columns: bool,
+    ) -> Result<Vec<Obj<T>>> {
         let mut own = self.own_reader().await?;
         let conn: &mut philtre::Connection = match own.as_mut() {
             Some(conn) => conn,
@@ -141,11 +153,24 @@ impl Session {
                 identity: self.objects.of_type(TypeId::of::<T>()),
             },
             check: KeyCheck::default(),
+            check_columns,
             columns: None,
             out: Vec::new(),
         };
         conn.query_each(stmt, &mut sink).await?;
         Ok(sink.out)
+    }
+
+    /// Runs a statement of the caller's and loads its rows (after an autoflush): its
+    /// columns are checked against `T`'s mapped ones before the first row.
+    pub(crate) async fn load_statement<T: Mapped>(
+        &mut self,
+        m: &Mapping,
+        stmt: impl philtre::Executable,
+    ) -> Result<Vec<Obj<T>>> {
+        self.check_usable()?;
+        self.autoflush().await?;
+        self.load_rows_checking(m, stmt, true).await
     }
 
     /// Runs a select of `T`'s mapped columns and loads the rows (after an autoflush).
@@ -328,6 +353,9 @@ struct Loading<'s, T> {
     m: &'s Mapping,
     adopter: Adopter<'s>,
     check: KeyCheck,
+    /// Whether the result's columns must be checked against the mapping's (a statement
+    /// the caller wrote).
+    check_columns: bool,
     /// Given before the first row (an empty `Arc` would be an allocation per load).
     columns: Option<Arc<[String]>>,
     out: Vec<Obj<T>>,
@@ -335,6 +363,12 @@ struct Loading<'s, T> {
 
 impl<T: Mapped> RowSink for Loading<'_, T> {
     fn columns(&mut self, names: &Arc<[String]>) -> Result<()> {
+        if self.check_columns && **names != *self.m.columns {
+            return Err(Error::InvalidStatement(format!(
+                "{} is loaded from columns {:?}, in that order; the statement gives {:?}",
+                self.m.type_name, self.m.columns, names
+            )));
+        }
         self.columns = Some(names.clone());
         Ok(())
     }
