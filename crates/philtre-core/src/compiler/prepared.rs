@@ -236,7 +236,8 @@ impl Bound<'_> {
         self
     }
 
-    /// The run's compiled statement, once every parameter has its value.
+    /// That the run can compile: the dialect is the prepared one, every value suited its
+    /// parameter, and every parameter has one.
     fn check(&self, dialect: &dyn Dialect) -> Result<()> {
         self.prepared.check_dialect(dialect)?;
         if let Some(fault) = &self.error {
