@@ -101,23 +101,64 @@ impl<T: Executable + ?Sized> Executable for &T {
     }
 }
 
-/// The end of [`Executable::prepare`] for a statement the compiler writes.
-fn prepared(
-    w: SqlWriter<'_>,
-    returns_rows: bool,
-    primary_key: Option<InsertedKey>,
-    only_reads: bool,
-) -> Prepared {
-    let dialect = w.dialect();
-    let (compiled, slots, key_slots) = w.finish_prepared(returns_rows, primary_key);
-    Prepared::new(dialect, compiled, slots, key_slots, only_reads)
+/// A statement the compiler writes into a [`SqlWriter`], whether compiled straight away or
+/// prepared: the one place that says whether it returns rows and how an insert learns its
+/// key.
+trait Written {
+    fn write(&self, w: &mut SqlWriter<'_>) -> Result<(bool, Option<InsertedKey>)>;
+}
+
+impl Written for Select {
+    fn write(&self, w: &mut SqlWriter<'_>) -> Result<(bool, Option<InsertedKey>)> {
+        w.select(self)?;
+        Ok((true, None))
+    }
+}
+
+impl Written for Insert {
+    fn write(&self, w: &mut SqlWriter<'_>) -> Result<(bool, Option<InsertedKey>)> {
+        dml::write_insert(self, w, None)
+    }
+}
+
+impl Written for Update {
+    fn write(&self, w: &mut SqlWriter<'_>) -> Result<(bool, Option<InsertedKey>)> {
+        w.update(self)?;
+        Ok((!self.returning.is_empty(), None))
+    }
+}
+
+impl Written for Delete {
+    fn write(&self, w: &mut SqlWriter<'_>) -> Result<(bool, Option<InsertedKey>)> {
+        w.delete(self)?;
+        Ok((!self.returning.is_empty(), None))
+    }
+}
+
+/// [`Executable::compile`] of a written statement.
+fn compile_written(stmt: &impl Written, dialect: &dyn Dialect) -> Result<Compiled> {
+    let mut w = SqlWriter::new(dialect);
+    let (returns_rows, key) = stmt.write(&mut w)?;
+    Ok(w.finish(returns_rows, key))
+}
+
+/// [`Executable::prepare`] of a written statement.
+fn prepare_written(stmt: &(impl Written + Executable), dialect: &dyn Dialect) -> Result<Prepared> {
+    let mut w = SqlWriter::preparing(dialect);
+    let (returns_rows, key) = stmt.write(&mut w)?;
+    let (compiled, slots, key_slots) = w.finish_prepared(returns_rows, key);
+    Ok(Prepared::new(
+        dialect,
+        compiled,
+        slots,
+        key_slots,
+        stmt.only_reads(),
+    ))
 }
 
 impl Executable for Select {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
-        let mut w = SqlWriter::new(dialect);
-        w.select(self)?;
-        Ok(w.finish(true, None))
+        compile_written(self, dialect)
     }
 
     fn only_reads(&self) -> bool {
@@ -125,9 +166,7 @@ impl Executable for Select {
     }
 
     fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
-        let mut w = SqlWriter::preparing(dialect);
-        w.select(self)?;
-        Ok(prepared(w, true, None, true))
+        prepare_written(self, dialect)
     }
 }
 
@@ -137,41 +176,31 @@ impl Executable for Insert {
     }
 
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
-        dml::compile_insert(self, dialect)
+        compile_written(self, dialect)
     }
 
     fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
-        let mut w = SqlWriter::preparing(dialect);
-        let (returns_rows, key) = dml::write_insert(self, &mut w, None)?;
-        Ok(prepared(w, returns_rows, key, false))
+        prepare_written(self, dialect)
     }
 }
 
 impl Executable for Update {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
-        let mut w = SqlWriter::new(dialect);
-        w.update(self)?;
-        Ok(w.finish(!self.returning.is_empty(), None))
+        compile_written(self, dialect)
     }
 
     fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
-        let mut w = SqlWriter::preparing(dialect);
-        w.update(self)?;
-        Ok(prepared(w, !self.returning.is_empty(), None, false))
+        prepare_written(self, dialect)
     }
 }
 
 impl Executable for Delete {
     fn compile(&self, dialect: &dyn Dialect) -> Result<Compiled> {
-        let mut w = SqlWriter::new(dialect);
-        w.delete(self)?;
-        Ok(w.finish(!self.returning.is_empty(), None))
+        compile_written(self, dialect)
     }
 
     fn prepare(&self, dialect: &dyn Dialect) -> Result<Prepared> {
-        let mut w = SqlWriter::preparing(dialect);
-        w.delete(self)?;
-        Ok(prepared(w, !self.returning.is_empty(), None, false))
+        prepare_written(self, dialect)
     }
 }
 

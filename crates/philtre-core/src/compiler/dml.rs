@@ -7,12 +7,6 @@ use crate::stmt::{Delete, Insert, Update};
 use crate::value::Value;
 use crate::{Column, Table};
 
-pub(crate) fn compile_insert(ins: &Insert, dialect: &dyn Dialect) -> Result<Compiled> {
-    let mut w = SqlWriter::new(dialect);
-    let (returns_rows, key) = write_insert(ins, &mut w, None)?;
-    Ok(w.finish(returns_rows, key))
-}
-
 /// Compiles an insert the caller gives up: the rows' bound values move into the
 /// parameters instead of being copied (a 100-row insert binds 200 strings).
 pub(crate) fn compile_insert_owned(mut ins: Insert, dialect: &dyn Dialect) -> Result<Compiled> {
