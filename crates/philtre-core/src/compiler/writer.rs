@@ -22,7 +22,14 @@ pub struct SqlWriter<'d> {
     /// The named parameters written so far when compiling for
     /// [`Executable::prepare`](crate::Executable::prepare); `None` otherwise, when a named
     /// parameter has no value to bind and is an error.
-    slots: Option<Vec<BindSlot>>,
+    named: Option<Named>,
+}
+
+/// What a writer for [`Executable::prepare`](crate::Executable::prepare) records of its
+/// named parameters.
+#[derive(Debug, Default)]
+struct Named {
+    slots: Vec<BindSlot>,
     /// For a single-row INSERT whose primary key is a named parameter: which key value
     /// each such parameter gives (its position in `InsertedKey::Given`).
     key_slots: KeySlots,
@@ -37,8 +44,7 @@ impl<'d> SqlWriter<'d> {
             // growing the buffer copies the text written so far.
             sql: String::with_capacity(512),
             params: Vec::new(),
-            slots: None,
-            key_slots: Vec::new(),
+            named: None,
         }
     }
 
@@ -46,7 +52,7 @@ impl<'d> SqlWriter<'d> {
     /// become placeholders whose values are bound later.
     pub(crate) fn preparing(dialect: &'d dyn Dialect) -> Self {
         SqlWriter {
-            slots: Some(Vec::new()),
+            named: Some(Named::default()),
             ..SqlWriter::new(dialect)
         }
     }
@@ -156,10 +162,10 @@ impl<'d> SqlWriter<'d> {
         name: &Cow<'static, str>,
         column: Option<&ColumnRef>,
     ) -> Result<()> {
-        let Some(slots) = self.slots.as_mut() else {
+        let Some(named) = self.named.as_mut() else {
             return Err(Error::MissingParameter(name.to_string()));
         };
-        slots.push(BindSlot {
+        named.slots.push(BindSlot {
             name: name.clone(),
             param: self.params.len(),
             column: column.cloned(),
@@ -169,10 +175,12 @@ impl<'d> SqlWriter<'d> {
     }
 
     /// Records that the named parameter `name` gives the value at `index` of the
-    /// statement's `InsertedKey::Given`.
+    /// statement's `InsertedKey::Given` (only a writer that is preparing writes one).
     #[allow(clippy::ptr_arg)]
     pub(crate) fn key_slot(&mut self, index: usize, name: &Cow<'static, str>) {
-        self.key_slots.push((index, name.clone()));
+        if let Some(named) = self.named.as_mut() {
+            named.key_slots.push((index, name.clone()));
+        }
     }
 
     /// Appends `items` separated by `sep`, each written by `f`.
@@ -217,8 +225,11 @@ impl<'d> SqlWriter<'d> {
         returns_rows: bool,
         primary_key: Option<InsertedKey>,
     ) -> (Compiled, Vec<BindSlot>, KeySlots) {
-        let slots = self.slots.take().unwrap_or_default();
-        let key_slots = std::mem::take(&mut self.key_slots);
-        (self.finish(returns_rows, primary_key), slots, key_slots)
+        let named = self.named.take().unwrap_or_default();
+        (
+            self.finish(returns_rows, primary_key),
+            named.slots,
+            named.key_slots,
+        )
     }
 }
