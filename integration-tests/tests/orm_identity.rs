@@ -230,6 +230,39 @@ backend_test! {
 }
 
 backend_test! {
+    async fn close_drops_a_write_made_after_the_load_that_made_the_object(db) {
+        // The session closed here holds only loaded objects and nothing pending: what
+        // tells close that one of them was written is the write itself.
+        user_model!();
+        let users = db.users_table().await?;
+        mapper::<User>(&users)?;
+        for name in ["ann", "bob"] {
+            db.engine
+                .execute(users.insert().values(values! { "name" => name, "email" => format!("{name}@x") }))
+                .await?;
+        }
+        let mut session = sessionmaker(&db.engine).session();
+        let loaded = session.query::<User>().order_by(users.c("id").asc()).all().await?;
+        let unread = session.query::<User>().filter_by("name", "ann").one().await?;
+        assert!(Obj::ptr_eq(&loaded[0], &unread));
+        loaded[1].write().name = "robert".into();
+        session.close().await?;
+        assert_eq!(loaded[1].read().name, "bob", "the unflushed change was dropped");
+        assert!(loaded.iter().all(|u| u.state() == ObjectState::Detached && u.is_expired()));
+        let in_db: Vec<String> = db
+            .engine
+            .execute(users.select().order_by(users.c("id").asc()))
+            .await?
+            .all()
+            .iter()
+            .map(|r| r.get::<String>(1))
+            .collect::<philtre::Result<_>>()?;
+        assert_eq!(in_db, ["ann", "bob"]);
+        Ok(())
+    }
+}
+
+backend_test! {
     async fn a_null_key_finds_nothing_and_spoils_no_later_get(db) {
         user_model!();
         let users = db.users_table().await?;
