@@ -1,8 +1,8 @@
 //! philtre's Core layer, written the way its docs teach: tables declared with `MetaData`,
 //! statements built with the expression language and executed on the engine. The reads
-//! run on every call are built once with `bindparam` and `prepare`d, as the docs teach for
-//! a statement run in a loop (`build_compile_select` measures building and compiling);
-//! the writes are built per call.
+//! and the one-row insert, run alike on every call, are built once with `bindparam` and
+//! `prepare`d, as the docs teach for a statement run in a loop (`build_compile_select`
+//! measures building and compiling); the multi-row writes are built per call.
 
 use async_trait::async_trait;
 use philtre::prelude::*;
@@ -45,6 +45,15 @@ pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn S
     .order_by(users.c("id"))
     .order_by(posts.c("id"))
     .prepare(dialect)?;
+    let insert_one = users
+        .insert()
+        .value("name", bindparam("name"))
+        .value("hair_color", bindparam("hair_color"));
+    // MySQL has no RETURNING: the insert reports its id.
+    let insert_one = match target.backend {
+        Backend::Mysql => insert_one.prepare(dialect)?,
+        _ => insert_one.returning([users.c("id")]).prepare(dialect)?,
+    };
     Ok(Box::new(PhiltreCore {
         backend: target.backend,
         engine,
@@ -53,6 +62,7 @@ pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn S
         by_id,
         id_range,
         with_posts,
+        insert_one,
     }))
 }
 
@@ -105,6 +115,8 @@ struct PhiltreCore {
     id_range: Prepared,
     /// `users` of one hair colour left-joined with their posts.
     with_posts: Prepared,
+    /// One row into `users`, its id returned (reported, on MySQL).
+    insert_one: Prepared,
 }
 
 /// Rows decode straight into structs through `query_as` (values move, nothing is copied).
@@ -195,6 +207,17 @@ impl Subject for PhiltreCore {
     }
 
     async fn insert_users_returning(&self, rows: &[NewUser]) -> BenchResult<Vec<i64>> {
+        if let [row] = rows {
+            let stmt = self
+                .insert_one
+                .bind("name", row.name.as_str())
+                .bind("hair_color", row.hair_color.clone());
+            if self.backend == Backend::Mysql {
+                let r = self.engine.execute(stmt).await?;
+                return Ok(vec![r.last_insert_id().ok_or("no insert id")?]);
+            }
+            return Ok(self.engine.scalars(stmt).await?);
+        }
         let users = &self.users;
         let stmt = users.insert().rows(rows.iter().map(row_values));
         if self.backend == Backend::Mysql {
