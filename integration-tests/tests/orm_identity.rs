@@ -243,8 +243,8 @@ backend_test! {
         }
         let mut session = sessionmaker(&db.engine).session();
         let loaded = session.query::<User>().order_by(users.c("id").asc()).all().await?;
-        let unread = session.query::<User>().filter_by("name", "ann").one().await?;
-        assert!(Obj::ptr_eq(&loaded[0], &unread));
+        let again = session.query::<User>().filter_by("name", "ann").one().await?;
+        assert!(Obj::ptr_eq(&loaded[0], &again), "a second load meets the same object");
         loaded[1].write().name = "robert".into();
         session.close().await?;
         assert_eq!(loaded[1].read().name, "bob", "the unflushed change was dropped");
