@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use philtre::prelude::*;
-use philtre::{Engine, FromValues, Prepared, RawRow};
+use philtre::{Engine, Executable, FromValues, Insert, Prepared, RawRow};
 
 use crate::model::{Backend, JoinColumns, NewUser, Post, User};
 use crate::subject::{BenchResult, Subject};
@@ -49,11 +49,7 @@ pub async fn connect(target: &Target, pool_size: usize) -> BenchResult<Box<dyn S
         .insert()
         .value("name", bindparam("name"))
         .value("hair_color", bindparam("hair_color"));
-    // MySQL has no RETURNING: the insert reports its id.
-    let insert_one = match target.backend {
-        Backend::Mysql => insert_one.prepare(dialect)?,
-        _ => insert_one.returning([users.c("id")]).prepare(dialect)?,
-    };
+    let insert_one = returning_id(target.backend, &users, insert_one).prepare(dialect)?;
     Ok(Box::new(PhiltreCore {
         backend: target.backend,
         engine,
@@ -175,6 +171,28 @@ impl FromValues for JoinRow {
     }
 }
 
+/// `ins` returning the ids it generates; on MySQL, which has no `RETURNING`, as it is.
+fn returning_id(backend: Backend, users: &Table, ins: Insert) -> Insert {
+    match backend {
+        Backend::Mysql => ins,
+        _ => ins.returning([users.c("id")]),
+    }
+}
+
+impl PhiltreCore {
+    /// Runs `stmt`, made by [`returning_id`], which inserts `n` rows: their ids, decoded
+    /// straight from the `RETURNING` rows as `query_as` reads selects, or on MySQL the
+    /// first id the insert reports and the `n - 1` after it.
+    async fn inserted_ids(&self, stmt: impl Executable, n: usize) -> BenchResult<Vec<i64>> {
+        if self.backend == Backend::Mysql {
+            let r = self.engine.execute(stmt).await?;
+            let first = r.last_insert_id().ok_or("no insert id")?;
+            return Ok((first..first + n as i64).collect());
+        }
+        Ok(self.engine.scalars(stmt).await?)
+    }
+}
+
 fn row_values(r: &NewUser) -> [(&'static str, Value); 2] {
     [
         ("name", Value::from(r.name.as_str())),
@@ -212,22 +230,11 @@ impl Subject for PhiltreCore {
                 .insert_one
                 .bind("name", row.name.as_str())
                 .bind("hair_color", row.hair_color.clone());
-            if self.backend == Backend::Mysql {
-                let r = self.engine.execute(stmt).await?;
-                return Ok(vec![r.last_insert_id().ok_or("no insert id")?]);
-            }
-            return Ok(self.engine.scalars(stmt).await?);
+            return self.inserted_ids(stmt, 1).await;
         }
-        let users = &self.users;
-        let stmt = users.insert().rows(rows.iter().map(row_values));
-        if self.backend == Backend::Mysql {
-            // MySQL has no RETURNING: a multi-row insert reports its first id.
-            let r = self.engine.execute(stmt).await?;
-            let first = r.last_insert_id().ok_or("no insert id")?;
-            return Ok((first..first + rows.len() as i64).collect());
-        }
-        // The ids decode straight from the RETURNING rows, as `query_as` reads selects.
-        Ok(self.engine.scalars(stmt.returning([users.c("id")])).await?)
+        let stmt = self.users.insert().rows(rows.iter().map(row_values));
+        let stmt = returning_id(self.backend, &self.users, stmt);
+        self.inserted_ids(stmt, rows.len()).await
     }
 
     async fn insert_users_in_transaction(&self, rows: &[NewUser]) -> BenchResult<()> {
