@@ -236,7 +236,13 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         }
     };
     for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
-        inserted(tx, step, pre_key, key, defaulted).await?;
+        if defaulted {
+            inserted(tx, step, pre_key, key, defaulted).await?;
+        } else {
+            // Settled in place: an `inserted` future per object costs a copy of its state.
+            let key_values = generated_key(step, &pre_key, key)?;
+            make_persistent(step, pre_key, key_values)?;
+        }
     }
     Ok(())
 }
@@ -295,7 +301,19 @@ async fn insert_rows_returning(
 /// own buffer, for a statement to take over. What is left is no snapshot, so none is
 /// kept: `inserted` sees the values gone, and the object's next flush writes every column.
 fn take_columns(step: &mut Step, cols: &[usize]) -> Vec<Value> {
-    let mut values = std::mem::take(&mut step.values);
+    columns_of(std::mem::take(&mut step.values), cols)
+}
+
+/// The values at positions `cols` (in increasing order), in `values`' buffer.
+fn columns_of(mut values: Vec<Value>, cols: &[usize]) -> Vec<Value> {
+    if let (Some(&first), Some(&last)) = (cols.first(), cols.last()) {
+        if last - first + 1 == cols.len() && last < values.len() {
+            // A run of columns (every column but a generated key, say): cut both ends.
+            values.truncate(last + 1);
+            values.drain(..first);
+            return values;
+        }
+    }
     let mut wanted = cols.iter().copied().peekable();
     let mut i = 0;
     values.retain(|_| {
@@ -329,34 +347,54 @@ async fn inserted(
     generated: Option<KeyValues>,
     defaulted: bool,
 ) -> Result<()> {
-    let m = &step.mapping;
-    let key_values = if pre_key.iter().any(Value::is_null) {
-        let generated = generated
-            .filter(|k| k.len() == pre_key.len() && !k.iter().any(Value::is_null))
-            .ok_or_else(|| {
-                philtre::Error::from(OrmError::InvalidState {
-                    type_name: step.obj.type_name(),
-                    state: "pending",
-                    reason: format!(
-                        "the database reported no generated primary key for table {:?}",
-                        m.table.name()
-                    ),
-                })
-            })?;
-        step.obj.set_key(&generated)?;
-        generated
-    } else {
-        pre_key.clone()
-    };
+    let key_values = generated_key(step, &pre_key, generated)?;
     if defaulted {
-        // Read back what the defaults wrote, so the object and its snapshot agree.
-        let key = m.key_of(&step.obj.values()?);
-        let fetched = tx
-            .execute(m.select().where_(m.key_filter(&key)))
-            .await?
-            .one()?;
-        step.obj.load(fetched)?;
+        read_back_defaults(tx, step).await?;
     }
+    make_persistent(step, pre_key, key_values)
+}
+
+/// The object's key after its INSERT: the one it had, or the one the database generated
+/// for it (set on the object).
+fn generated_key(
+    step: &Step,
+    pre_key: &KeyValues,
+    generated: Option<KeyValues>,
+) -> Result<KeyValues> {
+    if !pre_key.iter().any(Value::is_null) {
+        return Ok(pre_key.clone());
+    }
+    let generated = generated
+        .filter(|k| k.len() == pre_key.len() && !k.iter().any(Value::is_null))
+        .ok_or_else(|| {
+            philtre::Error::from(OrmError::InvalidState {
+                type_name: step.obj.type_name(),
+                state: "pending",
+                reason: format!(
+                    "the database reported no generated primary key for table {:?}",
+                    step.mapping.table.name()
+                ),
+            })
+        })?;
+    step.obj.set_key(&generated)?;
+    Ok(generated)
+}
+
+/// Reads back what the defaults wrote, so the object and its snapshot agree.
+async fn read_back_defaults(tx: &mut Transaction<'static>, step: &Step) -> Result<()> {
+    let m = &step.mapping;
+    let key = m.key_of(&step.obj.values()?);
+    let fetched = tx
+        .execute(m.select().where_(m.key_filter(&key)))
+        .await?
+        .one()?;
+    step.obj.load(fetched)
+}
+
+/// Makes an inserted object persistent under the key `key_values`, recording what a
+/// rollback must undo. Not async: a group's objects settle without a future each.
+fn make_persistent(step: &Step, pre_key: KeyValues, key_values: KeyValues) -> Result<()> {
+    let m = &step.mapping;
     // Its identity: the key it was given or the database generated, once a to_values
     // call has shown that keys of these kinds come back unchanged (as for loads).
     let key = Key::new(m.type_id, key_values);
@@ -525,4 +563,39 @@ async fn delete_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
         step.obj.meta().lock().record_delete(true);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> Vec<Value> {
+        (0..5).map(Value::Int).collect()
+    }
+
+    fn ints(values: &[Value]) -> Vec<i64> {
+        values
+            .iter()
+            .map(|v| match v {
+                Value::Int(n) => *n,
+                other => panic!("not an int: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn columns_of_takes_a_run_a_scattered_set_or_none() {
+        assert_eq!(ints(&columns_of(row(), &[1, 2, 3, 4])), [1, 2, 3, 4]);
+        assert_eq!(ints(&columns_of(row(), &[0, 1])), [0, 1]);
+        assert_eq!(ints(&columns_of(row(), &[2])), [2]);
+        assert_eq!(ints(&columns_of(row(), &[0, 2, 4])), [0, 2, 4]);
+        assert_eq!(ints(&columns_of(row(), &[0, 1, 2, 3, 4])), [0, 1, 2, 3, 4]);
+        assert!(columns_of(row(), &[]).is_empty());
+    }
+
+    #[test]
+    fn columns_of_skips_positions_past_the_row() {
+        assert_eq!(ints(&columns_of(row(), &[3, 4, 5])), [3, 4]);
+        assert_eq!(ints(&columns_of(row(), &[1, 7])), [1]);
+    }
 }
