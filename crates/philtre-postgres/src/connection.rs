@@ -253,7 +253,10 @@ impl PgConnection {
         if let Some(p) = self.cache.get(sql) {
             return Ok(p);
         }
-        let stmt = track(&mut self.state, self.client.prepare(sql)).await?;
+        // Boxed: inline, tokio-postgres's prepare future made every query's future a
+        // quarter larger (3.5 KB, not 2.6 KB), copied and allocated on each call for the
+        // sake of a cache miss.
+        let stmt = Box::pin(track(&mut self.state, self.client.prepare(sql))).await?;
         Ok(self.cache.insert(sql, stmt))
     }
 
