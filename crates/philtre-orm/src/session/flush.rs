@@ -235,16 +235,7 @@ async fn insert_group(tx: &mut Transaction<'static>, steps: &mut [Step]) -> Resu
             vec![None; steps.len()]
         }
     };
-    for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
-        if defaulted {
-            inserted(tx, step, pre_key, key, defaulted).await?;
-        } else {
-            // Settled in place: an `inserted` future per object costs a copy of its state.
-            let key_values = generated_key(step, &pre_key, key)?;
-            make_persistent(step, pre_key, key_values)?;
-        }
-    }
-    Ok(())
+    inserted(tx, steps.iter().zip(pre_keys).zip(generated), defaulted).await
 }
 
 /// INSERTs a group whose keys the database generates and returns (PostgreSQL) as
@@ -291,10 +282,8 @@ async fn insert_rows_returning(
         }
         generated.extend(keys.into_iter().map(|r| KeyValues::from(r.into_values())));
     }
-    for ((step, key), pre_key) in steps.iter().zip(generated).zip(pre_keys) {
-        inserted(tx, step, pre_key, Some(key), defaulted).await?;
-    }
-    Ok(())
+    let generated = generated.into_iter().map(Some);
+    inserted(tx, steps.iter().zip(pre_keys).zip(generated), defaulted).await
 }
 
 /// Moves the values of the columns `cols` (in increasing order) out of the step, in its
@@ -335,23 +324,27 @@ async fn insert_one(tx: &mut Transaction<'static>, step: &Step, pre_key: KeyValu
     let key = result
         .inserted_primary_key()
         .map(|k| k.iter().cloned().collect::<KeyValues>());
-    inserted(tx, step, pre_key, key, defaulted).await
+    inserted(tx, std::iter::once(((step, pre_key), key)), defaulted).await
 }
 
-/// After its INSERT: sets the generated key on the object, reads back what defaults
-/// wrote, and makes it persistent.
-async fn inserted(
+/// After their INSERTs, each object with the key it had (`pre_key`) and the one the
+/// database generated, if any: sets the generated key on the object, reads back what
+/// defaults wrote, and makes it persistent. One call for a group, not one per object: a
+/// future per object cost a copy of its state each time, though only the read-back
+/// awaits anything.
+async fn inserted<'a>(
     tx: &mut Transaction<'static>,
-    step: &Step,
-    pre_key: KeyValues,
-    generated: Option<KeyValues>,
+    objects: impl Iterator<Item = ((&'a Step, KeyValues), Option<KeyValues>)>,
     defaulted: bool,
 ) -> Result<()> {
-    let key_values = generated_key(step, &pre_key, generated)?;
-    if defaulted {
-        read_back_defaults(tx, step).await?;
+    for ((step, pre_key), generated) in objects {
+        let key_values = generated_key(step, &pre_key, generated)?;
+        if defaulted {
+            read_back_defaults(tx, step).await?;
+        }
+        make_persistent(step, pre_key, key_values)?;
     }
-    make_persistent(step, pre_key, key_values)
+    Ok(())
 }
 
 /// The object's key after its INSERT: the one it had, or the one the database generated
@@ -392,7 +385,7 @@ async fn read_back_defaults(tx: &mut Transaction<'static>, step: &Step) -> Resul
 }
 
 /// Makes an inserted object persistent under the key `key_values`, recording what a
-/// rollback must undo. Not async: a group's objects settle without a future each.
+/// rollback must undo.
 fn make_persistent(step: &Step, pre_key: KeyValues, key_values: KeyValues) -> Result<()> {
     let m = &step.mapping;
     // Its identity: the key it was given or the database generated, once a to_values
