@@ -10,7 +10,7 @@ use philtre_core::{
 use tokio::sync::OnceCell;
 
 use crate::dialect::SQLITE;
-use crate::handle::{Attempt, Budget, Guard, Handle, Shape};
+use crate::handle::{multi_threaded, Attempt, Budget, Guard, Handle, Shape};
 use crate::options::Options;
 use crate::{exec, reflect};
 
@@ -132,12 +132,6 @@ impl SqliteConnection {
         let conn = self.acquire().await?;
         self.handle.run(conn, shape, op).await
     }
-}
-
-/// Whether the current tokio runtime is multi-threaded (where `block_in_place` works).
-fn multi_threaded() -> bool {
-    tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 /// A whole run at least this long confirms that a query is long. A quarter of the inline

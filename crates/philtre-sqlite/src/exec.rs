@@ -42,6 +42,7 @@ pub(crate) fn query_each(
 ) -> Result<()> {
     let mut stmt = prepare(conn, sql)?;
     budget.allow_for_read_only(stmt.readonly());
+    let mut hand_off = budget.hand_off();
     bind(&mut stmt, params)?;
     let mut rows = stmt.raw_query();
     // The columns are read after the first step: SQLite prepares a cached statement again
@@ -53,18 +54,36 @@ pub(crate) fn query_each(
     };
     let (names, decls) = last_columns.of(sql, row.as_ref());
     sink.columns(&names)?;
-    let mut row = Some(row);
     // Filled only for a column the sink does not read straight from the row.
     let mut values = Vec::new();
-    while let Some(current) = row {
+    let mut give = |row: &rusqlite::Row<'_>| {
         sink.raw_row(&mut SqliteRow {
-            row: current,
+            row,
             decls: &decls,
             columns: &names,
             buf: &mut values,
             peeked: PeekedInt::default(),
-        })?;
+        })
+    };
+    let mut row = Some(row);
+    while let Some(current) = row {
+        give(current)?;
+        if let Some(rest) = hand_off.take_if(|h| h.due()) {
+            // The budget ran out between two rows: the rest runs here, off the worker.
+            return rest.run(|| give_rest(&mut rows, &mut give));
+        }
         row = rows.next().map_err(map_error)?;
+    }
+    Ok(())
+}
+
+/// Gives `give` every row left.
+fn give_rest(
+    rows: &mut rusqlite::Rows<'_>,
+    give: &mut impl FnMut(&rusqlite::Row<'_>) -> Result<()>,
+) -> Result<()> {
+    while let Some(row) = rows.next().map_err(map_error)? {
+        give(row)?;
     }
     Ok(())
 }

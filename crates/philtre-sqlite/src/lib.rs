@@ -48,8 +48,11 @@
 //!   now wants to write while another connection writes);
 //! - when it runs long: a single statement outside a transaction that takes more than 5 ms
 //!   inline is interrupted (SQLite undoes it) and runs again, to the end, on the blocking
-//!   pool. Inside a transaction nothing is interrupted (SQLite would roll the whole
-//!   transaction back), so a long statement there runs inline to its end.
+//!   pool. Inside a transaction only a read-only statement is (SQLite would roll the whole
+//!   transaction back for a write), so a long write there runs inline to its end. On a
+//!   multi-threaded runtime a query that is past its 5 ms between two rows is not
+//!   interrupted either: the rest of it runs where it is, with the worker's other tasks
+//!   handed to another thread (`tokio::task::block_in_place`), so no row is read twice.
 //!
 //! An operation on the blocking pool always runs whole: if the caller's future is dropped,
 //! it still finishes, so the connection is never out of step and stays usable; the next

@@ -146,59 +146,97 @@ async fn a_transaction_that_has_read_waits_for_a_writer_before_writing() -> Resu
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_known_long_query_runs_in_place_without_stalling_other_tasks() -> Result<()> {
-    // On a multi-threaded runtime a query known to run long runs whole on the awaiting
-    // task's thread (its other tasks move to another), rows straight to the sink.
-    const LONG: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
-                        WHERE x < 3000000) SELECT x FROM c WHERE x % 100000 = 0";
-    #[derive(Default)]
-    struct Seen {
-        rows: usize,
-        resets: usize,
-    }
-    impl philtre_core::RowSink for Seen {
-        fn columns(&mut self, _: &Arc<[String]>) -> Result<()> {
-            Ok(())
-        }
-        fn row(&mut self, _: &mut [Value]) -> Result<()> {
-            self.rows += 1;
-            Ok(())
-        }
-        fn reset(&mut self) {
-            self.rows = 0;
-            self.resets += 1;
-        }
-    }
-    let db = TempDb::new("in-place");
-    let mut conn = db.connect().await?;
-    let mut first = Seen::default();
-    conn.query_each(LONG, vec![], &mut first).await?;
-    assert_eq!(
-        (first.rows, first.resets),
-        (30, 1),
-        "the first run is interrupted once"
-    );
+/// Counts the rows a query gives, and the times it started over.
+#[derive(Default)]
+struct Counted {
+    rows: usize,
+    resets: usize,
+}
 
+impl philtre_core::RowSink for Counted {
+    fn columns(&mut self, _: &Arc<[String]>) -> Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: &mut [Value]) -> Result<()> {
+        self.rows += 1;
+        Ok(())
+    }
+    fn reset(&mut self) {
+        self.rows = 0;
+        self.resets += 1;
+    }
+}
+
+/// Counts the milliseconds ticked while it runs: a stalled executor ticks far fewer.
+fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
     let ticks = Arc::new(AtomicU64::new(0));
     let counter = ticks.clone();
-    let ticker = tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(1)).await;
             counter.fetch_add(1, Ordering::Relaxed);
         }
     });
+    (ticks, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_long_query_runs_in_place_without_stalling_other_tasks() -> Result<()> {
+    // On a multi-threaded runtime a query known to run long runs whole on the awaiting
+    // task's thread (its other tasks move to another), rows straight to the sink. A query
+    // is known long once a single step of it ran past the budget and was interrupted: here
+    // the one step that counts the rows.
+    const LONG: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                        WHERE x < 3000000) SELECT count(*) FROM c";
+    let db = TempDb::new("in-place");
+    let mut conn = db.connect().await?;
+    let mut first = Counted::default();
+    conn.query_each(LONG, vec![], &mut first).await?;
+    assert_eq!(
+        (first.rows, first.resets),
+        (1, 1),
+        "the first run is interrupted once"
+    );
+
+    let (ticks, ticker) = ticker();
     let started = Instant::now();
-    let mut second = Seen::default();
+    let mut second = Counted::default();
     conn.query_each(LONG, vec![], &mut second).await?;
     let took = started.elapsed();
     ticker.abort();
     assert_eq!(
         (second.rows, second.resets),
-        (30, 0),
+        (1, 0),
         "the second run starts over"
     );
     // The other task kept running while the query did (about one tick a millisecond).
+    let n = ticks.load(Ordering::Relaxed);
+    assert!(
+        n as u128 >= took.as_millis() / 10,
+        "{n} ticks in {took:?}: the executor stalled"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_past_its_budget_between_rows_finishes_in_place() -> Result<()> {
+    // Its rows come quickly, but there are many: the budget runs out between two rows,
+    // and the rest runs where it is, off the worker, instead of starting over.
+    const MANY: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                        WHERE x < 1000000) SELECT x FROM c WHERE x % 10 = 0";
+    let db = TempDb::new("hand-off");
+    let mut conn = db.connect().await?;
+    let (ticks, ticker) = ticker();
+    let started = Instant::now();
+    let mut seen = Counted::default();
+    conn.query_each(MANY, vec![], &mut seen).await?;
+    let took = started.elapsed();
+    ticker.abort();
+    assert!(
+        took > Duration::from_millis(20),
+        "the query took only {took:?}; make it longer"
+    );
+    assert_eq!((seen.rows, seen.resets), (100_000, 0), "started over");
     let n = ticks.load(Ordering::Relaxed);
     assert!(
         n as u128 >= took.as_millis() / 10,
