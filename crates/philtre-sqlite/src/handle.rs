@@ -98,12 +98,11 @@ impl Budget<'_> {
     }
 
     /// For a query whose rows are read here one by one: on a multi-threaded runtime, once
-    /// the budget is spent the rest of the query can run where it is ([`HandOff`]), so the
-    /// interruption moves one budget later, to stop only a single step that runs that long
-    /// on its own. `None` without an armed budget, or on a runtime where nothing can block.
+    /// the budget is spent the rest of the query can run where it is ([`HandOff`]) rather
+    /// than be interrupted. `None` when no budget is armed.
     pub(crate) fn hand_off(&self) -> Option<HandOff<'_>> {
         let deadline = self.deadline?;
-        (multi_threaded() && deadline.defer_interrupt()).then_some(HandOff(deadline))
+        deadline.allow_hand_off().then_some(HandOff(deadline))
     }
 }
 
@@ -150,13 +149,14 @@ struct Shared {
 }
 
 /// When an inline statement must stop, as nanoseconds since `base` (`u64::MAX`: never),
-/// and when a query reading rows should move off the worker instead ([`HandOff`]).
+/// and whether a query reading rows may move off the worker instead ([`HandOff`]).
 #[derive(Debug)]
 struct Deadline {
     base: Instant,
     at: AtomicU64,
-    hand_off_at: AtomicU64,
-    /// `hand_off_at` has passed (set by SQLite's progress handler).
+    /// The statement's rows are read one by one and may move off the worker.
+    hand_off: AtomicBool,
+    /// The budget is spent and the rows should move (set by SQLite's progress handler).
     due: AtomicBool,
 }
 
@@ -165,7 +165,7 @@ impl Deadline {
         Deadline {
             base: Instant::now(),
             at: AtomicU64::new(u64::MAX),
-            hand_off_at: AtomicU64::new(u64::MAX),
+            hand_off: AtomicBool::new(false),
             due: AtomicBool::new(false),
         }
     }
@@ -180,35 +180,36 @@ impl Deadline {
             u64::try_from(d.as_nanos()).map_or(u64::MAX, |d| self.now().saturating_add(d))
         });
         self.at.store(nanos, Ordering::Relaxed);
-        self.hand_off_at.store(u64::MAX, Ordering::Relaxed);
+        self.hand_off.store(false, Ordering::Relaxed);
         self.due.store(false, Ordering::Relaxed);
     }
 
-    /// Makes the armed interruption the hand-off point, and arms the interruption one
-    /// budget later. False when nothing is armed.
-    fn defer_interrupt(&self) -> bool {
-        let at = self.at.load(Ordering::Relaxed);
-        if at == u64::MAX {
-            return false;
-        }
-        let budget = u64::try_from(INLINE_BUDGET.as_nanos()).unwrap_or(u64::MAX);
-        self.hand_off_at.store(at, Ordering::Relaxed);
-        self.at.store(at.saturating_add(budget), Ordering::Relaxed);
-        true
+    /// Lets the armed budget end in a hand-off. False when none is armed.
+    fn allow_hand_off(&self) -> bool {
+        let armed = self.at.load(Ordering::Relaxed) != u64::MAX;
+        self.hand_off.store(armed, Ordering::Relaxed);
+        armed
     }
 
-    /// SQLite's progress handler: whether to interrupt the statement now. Marks the
-    /// hand-off due once its time has come.
+    /// SQLite's progress handler: whether to interrupt the statement now. When the budget
+    /// is spent and the rows may move off the worker (a multi-threaded runtime, asked only
+    /// now: most statements never get here), marks the hand-off due instead and arms the
+    /// interruption one budget later, for a single step that runs that long on its own.
     fn check(&self) -> bool {
         let at = self.at.load(Ordering::Relaxed);
-        if at == u64::MAX {
+        if at == u64::MAX || self.now() <= at {
             return false;
         }
-        let now = self.now();
-        if now > self.hand_off_at.load(Ordering::Relaxed) {
+        if self.hand_off.load(Ordering::Relaxed)
+            && !self.due.load(Ordering::Relaxed)
+            && multi_threaded()
+        {
+            let budget = u64::try_from(INLINE_BUDGET.as_nanos()).unwrap_or(u64::MAX);
+            self.at.store(at.saturating_add(budget), Ordering::Relaxed);
             self.due.store(true, Ordering::Relaxed);
+            return false;
         }
-        now > at
+        true
     }
 }
 
