@@ -14,8 +14,9 @@
 //! behaviour only some backends have (SQLite's file locking, killing a server session).
 //!
 //! Servers come from `PHILTRE_TEST_POSTGRES_URL` / `PHILTRE_TEST_MYSQL_URL`, defaulting to
-//! this machine's (see DESIGN.md). An unreachable server fails the test with how to start
-//! it. To leave a backend out on purpose, filter: `cargo nextest run -E 'not test(/::mysql$/)'`.
+//! [`POSTGRES_DEFAULT`] and [`MYSQL_DEFAULT`], the servers the README's test command uses.
+//! An unreachable server fails the test with how to start it. To leave a backend out on
+//! purpose, filter: `cargo nextest run -E 'not test(/::mysql$/)'`.
 
 use std::future::Future;
 use std::path::PathBuf;
