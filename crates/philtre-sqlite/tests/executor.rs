@@ -167,17 +167,32 @@ impl philtre_core::RowSink for Counted {
     }
 }
 
-/// Counts the milliseconds ticked while it runs: a stalled executor ticks far fewer.
-fn ticker() -> (Arc<AtomicU64>, tokio::task::JoinHandle<()>) {
+/// Runs `sql` while another task ticks every millisecond, and fails if the executor
+/// stalled (a tenth of the expected ticks is enough); returns what the query gave and how
+/// long it took.
+async fn query_while_ticking(
+    conn: &mut dyn philtre_core::Connection,
+    sql: &str,
+) -> Result<(Counted, Duration)> {
     let ticks = Arc::new(AtomicU64::new(0));
     let counter = ticks.clone();
-    let task = tokio::spawn(async move {
+    let ticker = tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(1)).await;
             counter.fetch_add(1, Ordering::Relaxed);
         }
     });
-    (ticks, task)
+    let started = Instant::now();
+    let mut seen = Counted::default();
+    conn.query_each(sql, vec![], &mut seen).await?;
+    let took = started.elapsed();
+    ticker.abort();
+    let n = ticks.load(Ordering::Relaxed);
+    assert!(
+        n as u128 >= took.as_millis() / 10,
+        "{n} ticks in {took:?}: the executor stalled"
+    );
+    Ok((seen, took))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,22 +213,12 @@ async fn a_known_long_query_runs_in_place_without_stalling_other_tasks() -> Resu
         "the first run is interrupted once"
     );
 
-    let (ticks, ticker) = ticker();
-    let started = Instant::now();
-    let mut second = Counted::default();
-    conn.query_each(LONG, vec![], &mut second).await?;
-    let took = started.elapsed();
-    ticker.abort();
+    // The other task keeps running while the query does.
+    let (second, _) = query_while_ticking(&mut *conn, LONG).await?;
     assert_eq!(
         (second.rows, second.resets),
         (1, 0),
         "the second run starts over"
-    );
-    // The other task kept running while the query did (about one tick a millisecond).
-    let n = ticks.load(Ordering::Relaxed);
-    assert!(
-        n as u128 >= took.as_millis() / 10,
-        "{n} ticks in {took:?}: the executor stalled"
     );
     Ok(())
 }
@@ -226,21 +231,11 @@ async fn a_query_past_its_budget_between_rows_finishes_in_place() -> Result<()> 
                         WHERE x < 1000000) SELECT x FROM c WHERE x % 10 = 0";
     let db = TempDb::new("hand-off");
     let mut conn = db.connect().await?;
-    let (ticks, ticker) = ticker();
-    let started = Instant::now();
-    let mut seen = Counted::default();
-    conn.query_each(MANY, vec![], &mut seen).await?;
-    let took = started.elapsed();
-    ticker.abort();
+    let (seen, took) = query_while_ticking(&mut *conn, MANY).await?;
     assert!(
         took > Duration::from_millis(20),
         "the query took only {took:?}; make it longer"
     );
     assert_eq!((seen.rows, seen.resets), (100_000, 0), "started over");
-    let n = ticks.load(Ordering::Relaxed);
-    assert!(
-        n as u128 >= took.as_millis() / 10,
-        "{n} ticks in {took:?}: the executor stalled"
-    );
     Ok(())
 }
