@@ -53,10 +53,12 @@
 //!   multi-threaded runtime a query that is past its 5 ms between two rows is not
 //!   interrupted either: the rest of it runs where it is, with the worker's other tasks
 //!   handed to another thread (`tokio::task::block_in_place`), so no row is read twice.
+//!   A query the connection has seen run long before runs that way from its start.
 //!
 //! An operation on the blocking pool always runs whole: if the caller's future is dropped,
 //! it still finishes, so the connection is never out of step and stays usable; the next
-//! operation waits for it. An in-memory database is ONE connection kept open by the driver;
+//! operation waits for it. A query finishing in place holds its task until it ends: a
+//! timeout around it, or anything else its task awaits beside it, fires only then. An in-memory database is ONE connection kept open by the driver;
 //! `connect()` hands out handles to it, which take turns on it and share its database and,
 //! as with SQLAlchemy's `StaticPool`, its transaction state.
 //!
